@@ -1,0 +1,39 @@
+"""Alembic, configured in code: `portal db upgrade` needs no alembic.ini."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from db.session import dispose_engines, get_engine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic config pointing at our migrations and at `url` (default: the configured database)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["url"] = url
+    return config
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    """Bring the database to `revision` (head by default)."""
+    command.upgrade(alembic_config(url), revision)
+    dispose_engines()
+
+
+def current_revision(url: str | None = None) -> str | None:
+    """The revision the database is at, or None for an empty database."""
+    with get_engine(url).connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest revision among our migrations."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

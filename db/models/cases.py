@@ -1,0 +1,97 @@
+"""Cases (事件/诉求), their categories and their append-only history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Index, Text
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime
+
+
+class CaseSource(StrEnum):
+    XIAOLAN = "xiaolan"  # 小兰公诉平台
+    LONGQING = "longqing"  # 陇情e通 patrol report
+    PATROL = "patrol"  # grid patrol
+    HOTLINE = "hotline"  # 12345 hotline
+    WALK_IN = "walk_in"  # 来访
+
+
+class CaseStatus(StrEnum):
+    RECEIVED = "received"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+
+OPEN_STATUSES = (CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)
+DONE_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+class CaseLevel(StrEnum):
+    GRID = "grid"
+    COMMUNITY = "community"
+    SUBDISTRICT = "subdistrict"
+
+
+class Category(SQLModel, table=True):
+    __tablename__ = "category"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=32, unique=True)
+    name_en: str = Field(max_length=64)
+    sla_days: int = Field(default=7, ge=1)
+    sort_order: int = 0
+    active: bool = True
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case_record"
+    __table_args__ = (
+        # Period filters and per-unit totals: the KPI page and the list both start from a day range.
+        Index("ix_case_org_day", "org_id", "reported_on"),
+        Index("ix_case_day_source", "reported_on", "source"),
+        # "Overdue now" looks only at open cases by due time.
+        Index("ix_case_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=40, unique=True)
+    source: str = Field(max_length=16)
+    category_id: int = Field(foreign_key="category.id", index=True)
+    org_id: int = Field(foreign_key="org_node.id")
+    reporter_name: str | None = Field(default=None, max_length=64)
+    reporter_phone: str | None = Field(default=None, max_length=32)
+    description: str = Field(sa_type=Text)
+    reported_at: datetime = Field(sa_type=UTCDateTime)
+    reported_on: date  # office-local day of reported_at, kept for day-range filters and grouping
+    status: str = Field(max_length=16)
+    level: str = Field(max_length=16)
+    assignee_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution: str | None = Field(default=None, sa_type=Text)
+    created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    version: int = 1
+
+
+class CaseHistory(SQLModel, table=True):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "case_history"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case_record.id", index=True)
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_id: int | None = Field(default=None, foreign_key="app_user.id")
+    action: str = Field(max_length=32)
+    changes: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    note: str | None = Field(default=None, sa_type=Text)

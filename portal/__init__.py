@@ -1,0 +1,1 @@
+"""Grid-governance portal: app core (settings, auth, services, i18n, CLI)."""

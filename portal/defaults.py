@@ -1,0 +1,25 @@
+"""Constants in one place (the way rq keeps its defaults module)."""
+
+from __future__ import annotations
+
+# Login
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
+
+# Queues and jobs
+DEFAULT_QUEUE = "default"
+REMINDER_CRON = "0 * * * *"  # hourly, at minute 0 in the portal's time zone
+JOB_TIMEOUT_SECONDS = 600
+JOB_RESULT_TTL_SECONDS = 7 * 24 * 3600
+JOB_FAILURE_TTL_SECONDS = 30 * 24 * 3600
+
+# Lists
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+# Free text
+MAX_DESCRIPTION_LENGTH = 2000
+MAX_RESOLUTION_LENGTH = 2000
+
+# Cache lifetime of read-only KPI results in the UI; the workers write the database too.
+KPI_CACHE_TTL_SECONDS = 30

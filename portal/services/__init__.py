@@ -1,0 +1,1 @@
+"""Services own every query and every permission check; pages only call them."""

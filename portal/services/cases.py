@@ -1,0 +1,381 @@
+"""Cases: register, list, open, move through the workflow. Every read is filtered by the actor's scope."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from db.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseHistory,
+    CaseLevel,
+    CaseSource,
+    CaseStatus,
+    Category,
+    OrgKind,
+    User,
+)
+from portal import clock
+from portal.defaults import MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE, MAX_RESOLUTION_LENGTH, PAGE_SIZE
+from portal.permissions import can
+from portal.services.actor import Actor
+from portal.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from portal.services.orgs import OrgTree, load_tree, scope_ids
+from portal.services.validation import check_phone, invalid, validate
+
+SOURCE_PREFIX = {"xiaolan": "XL", "longqing": "LQ", "patrol": "WG", "hotline": "RX", "walk_in": "LF"}
+
+# The workflow, in one place: from-status -> statuses it may move to.
+TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
+    CaseStatus.RECEIVED: (CaseStatus.ACCEPTED, CaseStatus.REJECTED),
+    CaseStatus.ACCEPTED: (CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED),
+    CaseStatus.IN_PROGRESS: (CaseStatus.RESOLVED,),
+    CaseStatus.RESOLVED: (CaseStatus.CLOSED, CaseStatus.IN_PROGRESS),
+    CaseStatus.CLOSED: (),
+    CaseStatus.REJECTED: (),
+}
+LEVEL_OF_KIND = {OrgKind.GRID: CaseLevel.GRID, OrgKind.COMMUNITY: CaseLevel.COMMUNITY}
+
+
+class CaseInput(BaseModel):
+    """What a person registering a case types in."""
+
+    model_config = ConfigDict(str_strip_whitespace=True)
+
+    source: CaseSource
+    category_id: int
+    org_id: int
+    description: str = Field(min_length=1, max_length=MAX_DESCRIPTION_LENGTH)
+    reported_at: datetime
+    reporter_name: str | None = Field(default=None, max_length=64)
+    reporter_phone: str | None = None
+    assignee_id: int | None = None
+
+    @field_validator("reporter_phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return check_phone(value)
+
+    @field_validator("reported_at")
+    @classmethod
+    def _not_in_future(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise invalid("error.datetime")
+        if value > clock.now() + timedelta(minutes=5):
+            raise invalid("error.in_future")
+        return value
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    date_from: date | None = None
+    date_to: date | None = None
+    org_id: int | None = None  # a node inside the actor's scope: its whole subtree
+    category_id: int | None = None
+    source: str | None = None
+    statuses: tuple[str, ...] = ()
+    overdue: bool = False
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: int
+    reference: str
+    reported_at: datetime
+    source: str
+    category: str
+    org: str
+    status: str
+    level: str
+    assignee: str | None
+    due_at: datetime | None
+    overdue: bool
+    reporter_phone: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class CasePage:
+    rows: list[CaseRow]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    actor: str | None
+    action: str
+    changes: dict[str, Any]
+    note: str | None
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    category: str
+    org: str
+    assignee: str | None
+    overdue: bool
+    reporter_phone: str | None
+    next_statuses: tuple[str, ...]
+    history: list[HistoryEntry] = field(default_factory=list)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """138****1234: enough to recognise, not enough to call."""
+    if not phone:
+        return phone
+    if len(phone) <= 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def is_overdue(case: Case, now: datetime) -> bool:
+    return case.status in OPEN_STATUSES and case.due_at is not None and case.due_at < now
+
+
+def create_case(*, session: Session, actor: Actor, data: dict[str, Any], reference: str | None = None) -> Case:
+    """Register a case; raises InvalidInput (nothing saved) or PermissionDenied."""
+    if not can(actor.role, "case.create"):
+        raise PermissionDenied("error.forbidden")
+    payload = validate(CaseInput, data)
+    tree = load_tree(session=session)
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+    if payload.org_id not in tree.nodes or not tree.contains(actor.org_id, payload.org_id):
+        errors["org_id"] = ("error.org_out_of_scope", {})
+    category = session.get(Category, payload.category_id)
+    if category is None or not category.active:
+        errors["category_id"] = ("error.choice", {})
+    if payload.assignee_id is not None:
+        assignee = session.get(User, payload.assignee_id)
+        if assignee is None or not assignee.active or not tree.contains(assignee.org_id, payload.org_id):
+            errors["assignee_id"] = ("error.assignee_scope", {})
+    if errors:
+        raise InvalidInput(errors)
+    assert category is not None
+    now = clock.now()
+    case = Case(
+        reference=reference or f"tmp-{uuid.uuid4().hex}",
+        source=payload.source.value,
+        category_id=payload.category_id,
+        org_id=payload.org_id,
+        reporter_name=payload.reporter_name or None,
+        reporter_phone=payload.reporter_phone,
+        description=payload.description,
+        reported_at=payload.reported_at,
+        reported_on=clock.local_day(payload.reported_at),
+        status=CaseStatus.RECEIVED.value,
+        level=LEVEL_OF_KIND.get(tree.kind_of(payload.org_id), CaseLevel.SUBDISTRICT).value,
+        assignee_id=payload.assignee_id,
+        due_at=payload.reported_at + timedelta(days=category.sla_days),
+        created_by_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    session.flush()
+    assert case.id is not None
+    if reference is None:
+        # The id makes the number unique without a counter table: XL-20260305-000123.
+        case.reference = f"{SOURCE_PREFIX[case.source]}-{case.reported_on:%Y%m%d}-{case.id:06d}"
+    session.add(CaseHistory(case_id=case.id, at=now, actor_id=actor.user_id, action="created", changes={}))
+    session.flush()
+    return case
+
+
+def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: datetime) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    visible = scope_ids(tree, actor)
+    if filters.org_id is not None:
+        if filters.org_id not in tree.nodes or not tree.contains(actor.org_id, filters.org_id):
+            raise NotFound("error.org_not_found", node=filters.org_id)
+        visible = tree.descendants(filters.org_id)
+    if visible is not None:
+        conditions.append(col(Case.org_id).in_(sorted(visible)))
+    if filters.date_from:
+        conditions.append(col(Case.reported_on) >= filters.date_from)
+    if filters.date_to:
+        conditions.append(col(Case.reported_on) <= filters.date_to)
+    if filters.category_id is not None:
+        conditions.append(col(Case.category_id) == filters.category_id)
+    if filters.source:
+        conditions.append(col(Case.source) == filters.source)
+    if filters.statuses:
+        conditions.append(col(Case.status).in_(filters.statuses))
+    if filters.overdue:
+        conditions.append(col(Case.status).in_([s.value for s in OPEN_STATUSES]))
+        conditions.append(col(Case.due_at) < now)
+    if filters.search.strip():
+        pattern = f"%{filters.search.strip()}%"
+        conditions.append(or_(col(Case.reference).ilike(pattern), col(Case.description).ilike(pattern)))
+    return conditions
+
+
+def list_cases(
+    *, session: Session, actor: Actor, filters: CaseFilters, page: int = 1, page_size: int = PAGE_SIZE
+) -> CasePage:
+    """One page of cases in the actor's scope, newest first, with the total matching count."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    now = clock.now()
+    tree = load_tree(session=session)
+    conditions = case_conditions(tree, actor, filters, now)
+    total = session.exec(select(func.count()).select_from(Case).where(*conditions)).one()
+    page = max(1, min(page, max(1, -(-total // page_size))))
+    assignee = aliased(User)
+    stmt = (
+        select(Case, Category.name, assignee.display_name)
+        .join(Category, col(Category.id) == Case.category_id)
+        .outerjoin(assignee, col(assignee.id) == Case.assignee_id)
+        .where(*conditions)
+        .order_by(col(Case.reported_at).desc(), col(Case.id).desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    )
+    rows = [
+        CaseRow(
+            id=case.id or 0,
+            reference=case.reference,
+            reported_at=case.reported_at,
+            source=case.source,
+            category=category_name,
+            org=tree.label(case.org_id),
+            status=case.status,
+            level=case.level,
+            assignee=assignee_name,
+            due_at=case.due_at,
+            overdue=is_overdue(case, now),
+            reporter_phone=mask_phone(case.reporter_phone),
+            description=case.description,
+        )
+        for case, category_name, assignee_name in session.exec(stmt).all()
+    ]
+    return CasePage(rows=rows, total=total, page=page, page_size=page_size)
+
+
+def _get_in_scope(session: Session, actor: Actor, reference: str, tree: OrgTree) -> Case:
+    case = session.exec(select(Case).where(Case.reference == reference)).first()
+    if case is None or not tree.contains(actor.org_id, case.org_id):
+        raise NotFound("error.case_not_found", reference=reference)
+    return case
+
+
+def get_case(*, session: Session, actor: Actor, reference: str) -> CaseDetail:
+    """One case with its history; the reporter's phone only for roles that handle cases."""
+    tree = load_tree(session=session)
+    case = _get_in_scope(session, actor, reference, tree)
+    category = session.get(Category, case.category_id)
+    assignee = session.get(User, case.assignee_id) if case.assignee_id else None
+    history_rows = session.exec(
+        select(CaseHistory, User.display_name)
+        .outerjoin(User, col(User.id) == CaseHistory.actor_id)
+        .where(CaseHistory.case_id == case.id)
+        .order_by(col(CaseHistory.at), col(CaseHistory.id))
+    ).all()
+    phone = case.reporter_phone if can(actor.role, "case.view_phone") else mask_phone(case.reporter_phone)
+    next_statuses = tuple(s.value for s in TRANSITIONS[CaseStatus(case.status)])
+    return CaseDetail(
+        case=case,
+        category=category.name if category else "",
+        org=tree.label(case.org_id),
+        assignee=assignee.display_name if assignee else None,
+        overdue=is_overdue(case, clock.now()),
+        reporter_phone=phone,
+        next_statuses=next_statuses if can(actor.role, "case.transition") else (),
+        history=[HistoryEntry(h.at, name, h.action, h.changes, h.note) for h, name in history_rows],
+    )
+
+
+def transition_case(
+    *, session: Session, actor: Actor, reference: str, to_status: str, expected_version: int, note: str = ""
+) -> Case:
+    """Move a case along the workflow. Refuses a stale version (someone saved in between) with Conflict."""
+    if not can(actor.role, "case.transition"):
+        raise PermissionDenied("error.forbidden")
+    tree = load_tree(session=session)
+    case = _get_in_scope(session, actor, reference, tree)
+    assert case.id is not None
+    note = (note or "").strip()
+    current = CaseStatus(case.status)
+    try:
+        target = CaseStatus(to_status)
+    except ValueError:
+        raise InvalidInput({"status": ("error.choice", {})}) from None
+    if target not in TRANSITIONS[current]:
+        raise InvalidInput({"status": ("error.transition", {"from_status": current.value, "to_status": target.value})})
+    if target is CaseStatus.RESOLVED and not note:
+        raise InvalidInput({"note": ("error.resolution_required", {})})
+    if target is CaseStatus.REJECTED and not note:
+        raise InvalidInput({"note": ("error.reason_required", {})})
+    if len(note) > MAX_RESOLUTION_LENGTH:
+        raise InvalidInput({"note": ("error.too_long", {"limit": MAX_RESOLUTION_LENGTH})})
+    now = clock.now()
+    values: dict[str, Any] = {"status": target.value, "version": expected_version + 1, "updated_at": now}
+    changes: dict[str, Any] = {"status": [current.value, target.value]}
+    if target is CaseStatus.RESOLVED:
+        values |= {"resolved_at": now, "resolution": note}
+        changes["resolution"] = [case.resolution, note]
+    elif current is CaseStatus.RESOLVED and target is CaseStatus.IN_PROGRESS:
+        values["resolved_at"] = None
+    result = session.exec(
+        update(Case).where(col(Case.id) == case.id, col(Case.version) == expected_version).values(**values)
+    )
+    if result.rowcount != 1:
+        raise _conflict(session, case)
+    session.add(
+        CaseHistory(
+            case_id=case.id, at=now, actor_id=actor.user_id, action="status", changes=changes, note=note or None
+        )
+    )
+    session.flush()
+    session.refresh(case)
+    return case
+
+
+def _conflict(session: Session, case: Case) -> Conflict:
+    last = session.exec(
+        select(CaseHistory.at, User.display_name)
+        .outerjoin(User, col(User.id) == CaseHistory.actor_id)
+        .where(CaseHistory.case_id == case.id)
+        .order_by(col(CaseHistory.id).desc())
+    ).first()
+    who = (last[1] if last and last[1] else "system") if last else "?"
+    when = clock.as_utc(last[0]).astimezone(clock.local_tz()).strftime("%Y-%m-%d %H:%M") if last else "?"
+    return Conflict("error.conflict", who=who, when=when)
+
+
+def categories(*, session: Session, active_only: bool = True) -> list[Category]:
+    """Categories in display order."""
+    stmt = select(Category).order_by(col(Category.sort_order), col(Category.id))
+    if active_only:
+        stmt = stmt.where(col(Category.active).is_(True))
+    return list(session.exec(stmt).all())
+
+
+def assignable_users(*, session: Session, actor: Actor, org_id: int) -> list[User]:
+    """Active handlers whose scope covers `org_id` (people a case there can be given to)."""
+    tree = load_tree(session=session)
+    if org_id not in tree.nodes or not tree.contains(actor.org_id, org_id):
+        return []
+    chain = tree.ancestors(org_id)
+    users = session.exec(
+        select(User)
+        .where(col(User.active).is_(True), col(User.org_id).in_(chain))
+        .where(col(User.role).in_(["staff", "grid_worker"]))
+        .order_by(col(User.display_name))
+    ).all()
+    return list(users)

@@ -1,0 +1,69 @@
+"""Small helpers shared by the pages: the page guard, time formatting, showing service errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import streamlit as st
+
+from portal import clock
+from portal.auth import ACTOR_KEY
+from portal.i18n import t
+from portal.permissions import PAGE_ACCESS
+from portal.services.actor import Actor
+from portal.services.errors import InvalidInput, ServiceError
+
+
+def require_page(page: str) -> Actor:
+    """The page guard: the router already hides pages a role may not open; this refuses them too."""
+    actor = st.session_state.get(ACTOR_KEY)
+    if not isinstance(actor, Actor) or actor.role not in PAGE_ACCESS[page]:
+        st.error(t("error.forbidden"))
+        st.stop()
+    return actor
+
+
+def local(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant in the office's time zone, as text."""
+    if instant is None:
+        return ""
+    return clock.as_utc(instant).astimezone(clock.local_tz()).strftime(fmt)
+
+
+@contextmanager
+def reported_errors(form_errors: dict[str, str] | None = None) -> Iterator[None]:
+    """Show a ServiceError as a message instead of a traceback; field errors go into `form_errors`."""
+    try:
+        yield
+    except InvalidInput as exc:
+        messages = exc.field_messages()
+        if form_errors is not None:
+            form_errors.update(messages)
+            st.error(t("error.invalid_input", count=len(messages)))
+        else:
+            st.error("\n\n".join([t("error.invalid_input", count=len(messages)), *messages.values()]))
+    except ServiceError as exc:
+        st.error(exc.message())
+
+
+def field_error(errors: dict[str, str], field: str) -> None:
+    """The message for one field, shown right under it (plain text, never HTML)."""
+    if field in errors:
+        st.caption(f":red[{t('form.error_prefix')}] {errors[field]}")
+
+
+_FLASH_KEY = "flash"
+
+
+def flash(message: str) -> None:
+    """A success message to show after the rerun that follows a save."""
+    st.session_state[_FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    """Show (once) the message left by `flash`."""
+    message = st.session_state.pop(_FLASH_KEY, None)
+    if message:
+        st.success(message)

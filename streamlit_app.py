@@ -1,0 +1,74 @@
+"""The router: decides once per run which pages exist for this user, then runs the chosen one."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from portal import auth
+from portal.config import ConfigError, get_settings
+from portal.i18n import LANGUAGES, SESSION_KEY, t
+from portal.permissions import pages_for
+
+PAGES = {
+    "kpi": ("pages/kpi_overview.py", ":material/monitoring:"),
+    "cases": ("pages/cases.py", ":material/assignment:"),
+    "case_detail": ("pages/case_detail.py", ":material/description:"),
+    "case_new": ("pages/case_new.py", ":material/add_circle:"),
+    "activities": ("pages/activities.py", ":material/health_and_safety:"),
+    "jobs": ("pages/jobs.py", ":material/schedule:"),
+    "admin_users": ("pages/admin_users.py", ":material/manage_accounts:"),
+}
+HIDDEN = {"case_detail"}  # opened from the case list, not from the menu
+
+
+def _language_switch() -> None:
+    def apply() -> None:
+        st.session_state[SESSION_KEY] = st.session_state["lang_choice"]
+
+    current = st.session_state[SESSION_KEY]
+    st.sidebar.radio(
+        t("nav.language"),
+        LANGUAGES,
+        index=LANGUAGES.index(current),
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code],
+        key="lang_choice",
+        horizontal=True,
+        on_change=apply,
+    )
+
+
+def run() -> None:
+    settings = get_settings()
+    st.session_state.setdefault(SESSION_KEY, settings.language)
+    st.set_page_config(page_title=t("app.title"), page_icon=":material/location_city:", layout="wide")
+    try:
+        settings.signing_key()
+    except ConfigError as exc:
+        st.error(str(exc))
+        st.stop()
+
+    actor = auth.current_user()
+    _language_switch()
+    if actor is None:
+        page = st.navigation([st.Page("pages/login.py", title=t("login.title"), url_path="login")], position="hidden")
+    else:
+        st.session_state[auth.ACTOR_KEY] = actor
+        pages = [
+            st.Page(
+                PAGES[key][0],
+                title=t(f"page.{key}"),
+                icon=PAGES[key][1],
+                url_path=key,
+                default=index == 0,
+                visibility="hidden" if key in HIDDEN else "visible",
+            )
+            for index, key in enumerate(pages_for(actor.role))
+        ]
+        page = st.navigation(pages)
+        with st.sidebar:
+            st.caption(t("nav.signed_in_as", name=actor.display_name, role=t(f"role.{actor.role}")))
+            st.button(t("nav.logout"), on_click=auth.logout, key="logout_button", width="stretch")
+    page.run()
+
+
+run()
