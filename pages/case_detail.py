@@ -49,6 +49,11 @@ if case.resolution:
     st.subheader(t("case.resolution"))
     st.text(case.resolution)
 
+# The version the user was looking at when they pressed Save is the one shown in the *previous* run:
+# this run has already re-read the case, so its version would always look current.
+seen_key = f"case_seen_version:{case.reference}"
+seen_version = st.session_state.get(seen_key, case.version)
+submitted = False
 if detail.next_statuses:
     st.subheader(t("case.change_status"))
     with st.form(f"transition_{case.reference}"):
@@ -66,14 +71,17 @@ if detail.next_statuses:
                     actor=actor,
                     reference=case.reference,
                     to_status=to_status,
-                    expected_version=case.version,
+                    expected_version=seen_version,
                     note=note,
                 )
             saved = True
         if saved:  # rerun only after the commit: st.rerun() raises, and would roll the save back
+            st.session_state.pop(seen_key, None)
             st.cache_data.clear()
             ui.flash(t("case.status_saved", status=label("status", to_status)))
             st.rerun()
+if not submitted:
+    st.session_state[seen_key] = case.version  # what is on screen now
 
 st.subheader(t("case.history"))
 st.dataframe(

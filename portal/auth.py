@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import bcrypt
+import extra_streamlit_components as stx
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -29,6 +30,8 @@ from portal.services.actor import Actor
 LOGIN_KEY = "portal_login"  # session_state: id of this browser session's LoginSession row
 ACTOR_KEY = "actor"  # session_state: the Actor the router resolved for this run
 _DELETE_COOKIE_KEY = "portal_delete_cookie"
+_PENDING_COOKIE_KEY = "portal_pending_cookie"  # session_state: the login cookie until the browser has stored it
+_COOKIE_SET_KEY = "portal_cookie_set"  # component key of our cookie setter; its value turns True once stored
 _AUTH_STATE = ("name", "username", "authentication_status", "email", "roles")
 
 
@@ -126,7 +129,31 @@ def _start_session(authenticator: stauth.Authenticate, username: str) -> None:
             expires_at=datetime.fromtimestamp(exp, UTC),
         )
     st.session_state[LOGIN_KEY] = login.id
+    # The same token the authenticator just handed to its cookie component (same claims, key, algorithm).
+    token = jwt.encode({"username": username, "exp_date": exp}, get_settings().signing_key(), algorithm="HS256")
+    st.session_state[_PENDING_COOKIE_KEY] = (token, exp)
     st.rerun()
+
+
+def keep_cookie() -> None:
+    """Set the login cookie again on logged-in runs until the browser reports it stored it.
+
+    The authenticator sets the cookie from a browser component rendered in the login run; the rerun that
+    follows can remove that component before its JavaScript has run (when the first page is quick, e.g.
+    cached), and then no cookie is ever set: a reload or a new tab logs the user out. The router calls this
+    on every logged-in run; it renders a setter until the setter's value comes back True.
+    """
+    pending = st.session_state.get(_PENDING_COOKIE_KEY)
+    if pending is None:
+        return
+    if st.session_state.get(_COOKIE_SET_KEY) is True:
+        st.session_state.pop(_PENDING_COOKIE_KEY, None)
+        return
+    token, exp = pending
+    settings = get_settings()
+    stx.CookieManager(key="portal_cookie_manager").set(
+        settings.cookie_name, token, key=_COOKIE_SET_KEY, expires_at=datetime.fromtimestamp(exp)
+    )
 
 
 def _resume_from_cookie() -> bool:
@@ -174,6 +201,7 @@ def logout() -> None:
 
 def _forget() -> None:
     st.session_state.pop(LOGIN_KEY, None)
+    st.session_state.pop(_PENDING_COOKIE_KEY, None)
     st.session_state.pop(ACTOR_KEY, None)
     for key in _AUTH_STATE:
         st.session_state[key] = None

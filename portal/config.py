@@ -7,7 +7,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,7 +37,6 @@ class Settings(BaseSettings):
     language: Literal["zh", "en"] = "zh"
     host: str = Field(default="127.0.0.1", description="Address Streamlit listens on (0.0.0.0: every interface).")
     port: int = Field(default=8501, ge=1, le=65535)
-    kpi_refresh_seconds: int = Field(default=30, ge=5)
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
     smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
@@ -50,7 +49,10 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone, which pydantic reports with the field name
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from None
         return value
 
     @property

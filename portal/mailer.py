@@ -87,3 +87,5 @@ def _via_smtp(msg: EmailMessage, settings: Settings) -> None:
         raise PermanentMailError(f"certificate of {host} does not verify: {exc}") from exc
     except (TimeoutError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError) as exc:
         raise TransientMailError(f"{type(exc).__name__}: {exc}") from exc
+    except UnicodeError as exc:  # smtplib sends credentials as ASCII only: a setting to fix, not to retry
+        raise PermanentMailError(f"cannot be sent over SMTP: {exc}") from exc

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy import ColumnElement, func
 from sqlmodel import Session, col, select
 
@@ -30,7 +30,7 @@ class ActivityInput(BaseModel):
     starts_at: datetime
     org_id: int
     organiser: str = Field(min_length=1, max_length=100)
-    partner_units: str | None = Field(default=None, max_length=500)
+    partner_units: str | None = Field(default=None, max_length=500, validate_default=True)
     location: str = Field(min_length=1, max_length=200)
     participants: int = Field(ge=0, le=MAX_PARTICIPANTS)
 
@@ -41,12 +41,14 @@ class ActivityInput(BaseModel):
             raise invalid("error.datetime")
         return value
 
-    @model_validator(mode="after")
-    def _partners_for_joint_drills(self) -> ActivityInput:
-        # A joint rescue drill is by definition held with units in the area; name them.
-        if self.kind is ActivityKind.JOINT_RESCUE_DRILL and not (self.partner_units or "").strip():
-            raise invalid("error.partners_required", field="partner_units")
-        return self
+    @field_validator("partner_units")
+    @classmethod
+    def _partners_for_joint_drills(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A joint rescue drill is by definition held with units in the area: name them. A field (not model)
+        # validator, so this is reported together with any other bad field, not after they are fixed.
+        if info.data.get("kind") is ActivityKind.JOINT_RESCUE_DRILL and not (value or "").strip():
+            raise invalid("error.partners_required")
+        return value
 
 
 @dataclass(frozen=True)

@@ -309,6 +309,9 @@ def transition_case(
     tree = load_tree(session=session)
     case = _get_in_scope(session, actor, reference, tree)
     assert case.id is not None
+    if case.version != expected_version:
+        # Judge the move against what the user saw, not what someone else saved since: say who saved.
+        raise _conflict(session, case)
     note = (note or "").strip()
     current = CaseStatus(case.status)
     try:

@@ -98,7 +98,8 @@ def _scheduled_status(conn: redis.Redis, name: str, cron: str) -> ScheduledJobSt
         cron=cron,
         next_run=next_run(cron, clock.now()),
         last_job_id=last.id if last else (ids[0] if ids else None),
-        last_status=str(last.get_status(refresh=False)) if last else None,
+        # .value: JobStatus is a (str, Enum), and str() of it is 'JobStatus.FINISHED' on Python 3.11+.
+        last_status=last.get_status(refresh=False).value if last else None,
         last_ended_at=last.ended_at if last else None,
         last_error=_last_error(last) if last else None,
     )

@@ -66,6 +66,6 @@ def validate(model: type[M], data: dict[str, Any]) -> M:
                 errors[field] = (kind, ctx)
             else:
                 key = _PYDANTIC_KEYS.get(kind, "error.invalid_value")
-                limit = ctx.get("max_length") or ctx.get("ge") or ctx.get("gt") or ctx.get("le") or ctx.get("lt")
+                limit = next((ctx[k] for k in ("max_length", "ge", "gt", "le", "lt") if k in ctx), None)
                 errors[field] = (key, {"limit": limit} if limit is not None else {})
         raise InvalidInput(errors) from None
