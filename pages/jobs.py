@@ -7,7 +7,7 @@ import streamlit as st
 
 from db.session import session_scope
 from jobs.reminders import send_overdue_reminders
-from portal import clock, queue, ui
+from portal import queue, ui
 from portal.i18n import label, t
 from portal.permissions import can
 from portal.services import job_status, notifications
@@ -57,8 +57,7 @@ else:
         hide_index=True,
     )
     if st.button(t("jobs.run_reminders_now")):
-        hour = f"{clock.now().astimezone(clock.local_tz()):%Y%m%d%H%M}"
-        queue.enqueue(send_overdue_reminders, job_id=f"reminders-manual-{hour}")
+        queue.enqueue(send_overdue_reminders)  # safe to run any number of times: one email per case per day
         ui.flash(t("jobs.enqueued"))
         st.rerun()
 
@@ -89,6 +88,9 @@ st.subheader(t("jobs.notifications"))
 with session_scope() as session:
     counts = notifications.counts_by_status(session=session)
     recent = notifications.recent(session=session, limit=50)
+    stuck = notifications.stuck_claims(session=session)
+if stuck:
+    st.warning(t("jobs.stuck_claims", count=stuck))
 st.caption(" · ".join(f"{label('notification', k)}: {v}" for k, v in sorted(counts.items())) or t("jobs.none_yet"))
 st.dataframe(
     pd.DataFrame(

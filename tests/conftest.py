@@ -36,7 +36,7 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_admin_url() -> Iterator[str]:
     """A PostgreSQL URL whose user may create databases."""
     url = os.environ.get("PORTAL_TEST_DATABASE_URL")
     if url:
@@ -44,10 +44,14 @@ def pg_admin_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     import pgserver  # embedded PostgreSQL, so `make test` needs no server on the machine
 
-    server = pgserver.get_server(str(tmp_path_factory.mktemp("pgdata")), cleanup_mode="stop")
-    uri = server.get_uri()
-    yield uri.replace("postgresql://", "postgresql+psycopg://", 1)
+    # Not under pytest's basetemp: pytest resets /tmp/pytest-of-<user> to mode 0700 at every session start,
+    # which (run as root) locks pgserver's unprivileged postgres user out of a data dir there mid-run.
+    pgdata = Path(tempfile.mkdtemp(prefix="prt-pg-"))
+    pgdata.chmod(0o755)
+    server = pgserver.get_server(str(pgdata), cleanup_mode="stop")
+    yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
     server.cleanup()
+    shutil.rmtree(pgdata, ignore_errors=True)
 
 
 class Databases:

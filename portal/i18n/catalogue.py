@@ -199,6 +199,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "jobs.retry_pick": ("选择要重试的任务", "Pick a job to retry"),
     "jobs.retry": ("重试", "Retry"),
     "jobs.notifications": ("通知记录", "Notifications"),
+    "jobs.stuck_claims": (
+        "有 {count} 条通知已开始发送但超过1小时未确认结果（发送进程可能中断）。"
+        "为避免重复发送，系统不会自动重发，请核对收件人是否收到。",
+        "{count} notification(s) were started over an hour ago but never confirmed (the sender may have died). "
+        "They are not resent automatically, to avoid duplicates: check whether the recipients got them.",
+    ),
     "jobs.none_yet": ("暂无通知", "No notifications yet"),
     "jobs.created": ("时间", "When"),
     "jobs.kind": ("类型", "Kind"),

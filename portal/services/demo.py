@@ -248,7 +248,7 @@ def _open_workload(
     statuses = [CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS]
     rows = []
     for index in range(1, data.OPEN_WORKLOAD + 1):
-        day = today - timedelta(days=rng.randint(0, 20))
+        day = today - timedelta(days=rng.randint(0, 5))
         source = rng.choice(["hotline", "longqing", "walk_in", "patrol"])
         org, level = _place(rng, rng.choice(communities), nodes)
         category = categories[rng.choice(list(XIAOLAN_CATEGORIES))]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
@@ -62,6 +62,20 @@ def mark(*, session: Session, notification_id: int, status: NotificationStatus, 
     if status is NotificationStatus.SENT:
         values["sent_at"] = clock.now()
     session.exec(update(Notification).where(col(Notification.id) == notification_id).values(**values))
+
+
+def stuck_claims(*, session: Session, older_than: timedelta = timedelta(hours=1)) -> int:
+    """Claims never marked sent or failed: the sender died between claiming and recording the outcome.
+
+    They are not retried automatically (that could send twice); the Jobs page asks a person to look.
+    """
+    return session.exec(
+        select(func.count())
+        .select_from(Notification)
+        .where(
+            Notification.status == NotificationStatus.CLAIMED.value, Notification.created_at < clock.now() - older_than
+        )
+    ).one()
 
 
 def recent(*, session: Session, limit: int = 50, statuses: tuple[str, ...] = ()) -> list[Notification]:
