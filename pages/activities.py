@@ -21,7 +21,7 @@ ui.show_flash()
 kinds = [k.value for k in ActivityKind]
 
 with session_scope() as session:
-    nodes = [(n.id or 0, n.name) for n in orgs.visible_nodes(session=session, actor=actor)]
+    nodes = [(n.id or 0, n.name) for n in orgs.visible_nodes(session=session, actor=actor, active_only=True)]
 
 if can(actor.role, "activity.create"):
     errors: dict[str, str] = st.session_state.setdefault("activity_errors", {})

@@ -21,7 +21,7 @@ if errors:
     st.error(t("error.invalid_input", count=len(errors)))
 
 with session_scope() as session:
-    nodes = [(n.id or 0, n.name) for n in orgs.visible_nodes(session=session, actor=actor)]
+    nodes = [(n.id or 0, n.name) for n in orgs.visible_nodes(session=session, actor=actor, active_only=True)]
     category_options = [(c.id or 0, c.name) for c in cases.categories(session=session)]
 
 # Outside the form: the place decides who the case can be given to.

@@ -143,6 +143,13 @@ def keep_cookie() -> None:
     cached), and then no cookie is ever set: a reload or a new tab logs the user out. The router calls this
     on every logged-in run; it renders a setter until the setter's value comes back True.
     """
+    if st.session_state.get(_PENDING_COOKIE_KEY) is not None:
+        _cookie_setter()
+
+
+@st.fragment
+def _cookie_setter() -> None:
+    # A fragment: the setter's report reruns only this, not the page (which could undo a click in the menu).
     pending = st.session_state.get(_PENDING_COOKIE_KEY)
     if pending is None:
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -197,23 +198,34 @@ def redis_url() -> Iterator[str]:
     """A real Redis: PORTAL_TEST_REDIS_URL (we claim a free logical db on it) or an embedded server."""
     configured = os.environ.get("PORTAL_TEST_REDIS_URL")
     if configured:
-        # Claim one of dbs 1-15 so two test runs on one server never flush each other's jobs.
-        base = redis_lib.Redis.from_url(configured)
+        # Claim one of dbs 1-15 so two test runs on one server never flush each other's jobs. A claim
+        # whose process is gone (a killed run) is taken over rather than waited out.
+        owner = f"{socket.gethostname()}:{os.getpid()}"
         for db in range(1, 16):
             conn = redis_lib.Redis.from_url(configured, db=db)
-            if conn.set("portal-test:claim", os.getpid(), nx=True, ex=3600):
-                url = make_url_db(configured, db)
-                yield url
-                conn.delete("portal-test:claim")
-                return
-        base.close()
-        raise RuntimeError(f"no free Redis db (1-15) on {configured}")
+            held = conn.get("portal-test:claim")
+            if held is None:
+                if not conn.set("portal-test:claim", owner, nx=True, ex=3600):
+                    continue  # another run took it a moment ago
+            elif _claim_is_dead(held.decode()):
+                conn.set("portal-test:claim", owner, ex=3600)
+            else:
+                continue
+            yield make_url_db(configured, db)
+            conn.delete("portal-test:claim")
+            return
+        raise RuntimeError(f"no free Redis db (1-15) on {configured}: each holds a live test run's claim")
     directory = Path(tempfile.mkdtemp(prefix="prt-redis-"))  # short: unix socket paths are limited
     server = EmbeddedRedis(directory)
     server.start()
     yield server.url
     server.stop()
     shutil.rmtree(directory, ignore_errors=True)
+
+
+def _claim_is_dead(holder: str) -> bool:
+    host, _, pid = holder.rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
 
 
 def make_url_db(url: str, db: int) -> str:

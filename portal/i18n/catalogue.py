@@ -252,6 +252,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.forbidden": ("您的角色无权进行此操作。", "Your role may not do this."),
     "error.org_not_found": ("找不到单位或网格：{node}", "No such unit or grid: {node}"),
     "error.org_out_of_scope": ("只能选择您所辖范围内的单位或网格。", "Choose a unit or grid inside your own scope."),
+    "error.org_inactive": (
+        "{node} 已撤销，不能再登记到这里。",
+        "{node} has been retired; nothing new can be recorded there.",
+    ),
     "error.case_not_found": ("找不到事件 {reference}（或不在您的管辖范围内）。", "No case {reference} in your scope."),
     "error.user_not_found": ("找不到该用户。", "No such user."),
     "error.conflict": (

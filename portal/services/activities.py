@@ -16,7 +16,7 @@ from portal.defaults import MAX_PAGE_SIZE, PAGE_SIZE
 from portal.permissions import can
 from portal.services.actor import Actor
 from portal.services.errors import InvalidInput, PermissionDenied
-from portal.services.orgs import load_tree, scope_ids
+from portal.services.orgs import load_tree, placement_errors, scope_ids
 from portal.services.validation import invalid, validate
 
 MAX_PARTICIPANTS = 100_000
@@ -69,9 +69,9 @@ def create_activity(*, session: Session, actor: Actor, data: dict[str, Any]) -> 
     if not can(actor.role, "activity.create"):
         raise PermissionDenied("error.forbidden")
     payload = validate(ActivityInput, data)
-    tree = load_tree(session=session)
-    if payload.org_id not in tree.nodes or not tree.contains(actor.org_id, payload.org_id):
-        raise InvalidInput({"org_id": ("error.org_out_of_scope", {})})
+    problem = placement_errors(load_tree(session=session), actor, payload.org_id)
+    if problem:
+        raise InvalidInput(problem)
     activity = Activity(
         kind=payload.kind.value,
         title=payload.title,

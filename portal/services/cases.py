@@ -28,7 +28,7 @@ from portal.defaults import MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE, MAX_RESOLUTIO
 from portal.permissions import can
 from portal.services.actor import Actor
 from portal.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from portal.services.orgs import OrgTree, load_tree, scope_ids
+from portal.services.orgs import OrgTree, load_tree, placement_errors, scope_ids
 from portal.services.validation import check_phone, invalid, validate
 
 SOURCE_PREFIX = {"xiaolan": "XL", "longqing": "LQ", "patrol": "WG", "hotline": "RX", "walk_in": "LF"}
@@ -153,19 +153,24 @@ def create_case(*, session: Session, actor: Actor, data: dict[str, Any], referen
     """Register a case; raises InvalidInput (nothing saved) or PermissionDenied."""
     if not can(actor.role, "case.create"):
         raise PermissionDenied("error.forbidden")
-    payload = validate(CaseInput, data)
-    tree = load_tree(session=session)
     errors: dict[str, tuple[str, dict[str, Any]]] = {}
-    if payload.org_id not in tree.nodes or not tree.contains(actor.org_id, payload.org_id):
-        errors["org_id"] = ("error.org_out_of_scope", {})
-    category = session.get(Category, payload.category_id)
-    if category is None or not category.active:
+    try:
+        payload: CaseInput | None = validate(CaseInput, data)
+    except InvalidInput as exc:
+        # Keep going: the checks against the database below are reported in the same round.
+        payload, errors = None, dict(exc.errors)
+    tree = load_tree(session=session)
+    org_id, category_id, assignee_id = (_int_or_none(data.get(f)) for f in ("org_id", "category_id", "assignee_id"))
+    if "org_id" not in errors:
+        errors.update(placement_errors(tree, actor, org_id))
+    category = session.get(Category, category_id) if category_id is not None else None
+    if "category_id" not in errors and (category is None or not category.active):
         errors["category_id"] = ("error.choice", {})
-    if payload.assignee_id is not None:
-        assignee = session.get(User, payload.assignee_id)
-        if assignee is None or not assignee.active or not tree.contains(assignee.org_id, payload.org_id):
+    if assignee_id is not None and "assignee_id" not in errors and org_id in tree.nodes:
+        assignee = session.get(User, assignee_id)
+        if assignee is None or not assignee.active or not tree.contains(assignee.org_id, org_id):
             errors["assignee_id"] = ("error.assignee_scope", {})
-    if errors:
+    if errors or payload is None:
         raise InvalidInput(errors)
     assert category is not None
     now = clock.now()
@@ -198,6 +203,13 @@ def create_case(*, session: Session, actor: Actor, data: dict[str, Any], referen
     return case
 
 
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
+
+
 def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: datetime) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     visible = scope_ids(tree, actor)
@@ -221,8 +233,12 @@ def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: date
         conditions.append(col(Case.status).in_([s.value for s in OPEN_STATUSES]))
         conditions.append(col(Case.due_at) < now)
     if filters.search.strip():
-        pattern = f"%{filters.search.strip()}%"
-        conditions.append(or_(col(Case.reference).ilike(pattern), col(Case.description).ilike(pattern)))
+        # Escape LIKE's wildcards: a typed "_" or "%" means that character, not "anything".
+        text = filters.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{text}%"
+        conditions.append(
+            or_(col(Case.reference).ilike(pattern, escape="\\"), col(Case.description).ilike(pattern, escape="\\"))
+        )
     return conditions
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -96,13 +97,25 @@ def scope_ids(tree: OrgTree, actor: Actor) -> set[int] | None:
     return tree.descendants(actor.org_id)
 
 
-def visible_nodes(*, session: Session, actor: Actor) -> list[OrgNode]:
-    """The org nodes inside the actor's scope, tree-ordered (for pickers)."""
+def placement_errors(tree: OrgTree, actor: Actor, org_id: int | None) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Why a record cannot be placed at `org_id`, as form errors: outside the actor's scope, or retired."""
+    if org_id is None or org_id not in tree.nodes or not tree.contains(actor.org_id, org_id):
+        return {"org_id": ("error.org_out_of_scope", {})}
+    if not tree.get(org_id).active:
+        return {"org_id": ("error.org_inactive", {"node": tree.get(org_id).name})}
+    return {}
+
+
+def visible_nodes(*, session: Session, actor: Actor, active_only: bool = False) -> list[OrgNode]:
+    """The org nodes inside the actor's scope, tree-ordered; `active_only` for pickers of new records."""
     tree = load_tree(session=session)
     ordered: list[OrgNode] = []
 
     def walk(node_id: int) -> None:
-        ordered.append(tree.get(node_id))
+        node = tree.get(node_id)
+        if active_only and not node.active:
+            return  # a retired node takes its subtree with it
+        ordered.append(node)
         for child in tree.children.get(node_id, []):
             walk(child)
 
