@@ -8,7 +8,7 @@ import streamlit as st
 from db.session import session_scope
 from portal import ui
 from portal.i18n import label, t
-from portal.services import cases
+from portal.services import cases, workflow
 
 actor = ui.require_page("case_detail")
 reference = st.query_params.get("ref", "")
@@ -66,7 +66,7 @@ if detail.next_statuses:
         saved = False
         with ui.reported_errors():  # a Conflict (someone saved first) is shown here, nothing overwritten
             with session_scope(write=True) as session:
-                cases.transition_case(
+                workflow.transition_case(
                     session=session,
                     actor=actor,
                     reference=case.reference,

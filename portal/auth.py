@@ -9,13 +9,13 @@ What we add on top (upstream leaves these to the app):
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 import bcrypt
-import extra_streamlit_components as stx
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
@@ -30,8 +30,7 @@ from portal.services.actor import Actor
 LOGIN_KEY = "portal_login"  # session_state: id of this browser session's LoginSession row
 ACTOR_KEY = "actor"  # session_state: the Actor the router resolved for this run
 _DELETE_COOKIE_KEY = "portal_delete_cookie"
-_PENDING_COOKIE_KEY = "portal_pending_cookie"  # session_state: the login cookie until the browser has stored it
-_COOKIE_SET_KEY = "portal_cookie_set"  # component key of our cookie setter; its value turns True once stored
+_PENDING_COOKIE_KEY = "portal_login_cookie"  # session_state: this session's login cookie, set again on each run
 _AUTH_STATE = ("name", "username", "authentication_status", "email", "roles")
 
 
@@ -136,31 +135,21 @@ def _start_session(authenticator: stauth.Authenticate, username: str) -> None:
 
 
 def keep_cookie() -> None:
-    """Set the login cookie again on logged-in runs until the browser reports it stored it.
+    """Set the login cookie from this session's logged-in runs too (the router calls this in the sidebar).
 
     The authenticator sets the cookie from a browser component rendered in the login run; the rerun that
     follows can remove that component before its JavaScript has run (when the first page is quick, e.g.
-    cached), and then no cookie is ever set: a reload or a new tab logs the user out. The router calls this
-    on every logged-in run; it renders a setter until the setter's value comes back True.
+    cached), and then no cookie is ever set: a reload or a new tab logs the user out. This sets the same
+    cookie with a script in the page itself: no component, so no report back and no extra rerun (a rerun
+    right after login could undo the user's first click in the menu).
     """
-    if st.session_state.get(_PENDING_COOKIE_KEY) is not None:
-        _cookie_setter()
-
-
-@st.fragment
-def _cookie_setter() -> None:
-    # A fragment: the setter's report reruns only this, not the page (which could undo a click in the menu).
     pending = st.session_state.get(_PENDING_COOKIE_KEY)
     if pending is None:
         return
-    if st.session_state.get(_COOKIE_SET_KEY) is True:
-        st.session_state.pop(_PENDING_COOKIE_KEY, None)
-        return
     token, exp = pending
-    settings = get_settings()
-    stx.CookieManager(key="portal_cookie_manager").set(
-        settings.cookie_name, token, key=_COOKIE_SET_KEY, expires_at=datetime.fromtimestamp(exp)
-    )
+    expires = datetime.fromtimestamp(exp, UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    cookie = f"{get_settings().cookie_name}={token}; expires={expires}; path=/; SameSite=Strict"
+    st.html(f"<script>document.cookie = {json.dumps(cookie)};</script>", unsafe_allow_javascript=True)
 
 
 def _resume_from_cookie() -> bool:

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import ColumnElement, func, or_, update
+from sqlalchemy import ColumnElement, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -24,10 +24,10 @@ from db.models import (
     User,
 )
 from portal import clock
-from portal.defaults import MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE, MAX_RESOLUTION_LENGTH, PAGE_SIZE
+from portal.defaults import MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE, PAGE_SIZE
 from portal.permissions import can
 from portal.services.actor import Actor
-from portal.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from portal.services.errors import InvalidInput, NotFound, PermissionDenied
 from portal.services.orgs import OrgTree, load_tree, placement_errors, scope_ids
 from portal.services.validation import check_phone, invalid, validate
 
@@ -283,7 +283,7 @@ def list_cases(
     return CasePage(rows=rows, total=total, page=page, page_size=page_size)
 
 
-def _get_in_scope(session: Session, actor: Actor, reference: str, tree: OrgTree) -> Case:
+def get_in_scope(session: Session, actor: Actor, reference: str, tree: OrgTree) -> Case:
     case = session.exec(select(Case).where(Case.reference == reference)).first()
     if case is None or not tree.contains(actor.org_id, case.org_id):
         raise NotFound("error.case_not_found", reference=reference)
@@ -293,7 +293,7 @@ def _get_in_scope(session: Session, actor: Actor, reference: str, tree: OrgTree)
 def get_case(*, session: Session, actor: Actor, reference: str) -> CaseDetail:
     """One case with its history; the reporter's phone only for roles that handle cases."""
     tree = load_tree(session=session)
-    case = _get_in_scope(session, actor, reference, tree)
+    case = get_in_scope(session, actor, reference, tree)
     category = session.get(Category, case.category_id)
     assignee = session.get(User, case.assignee_id) if case.assignee_id else None
     history_rows = session.exec(
@@ -314,67 +314,6 @@ def get_case(*, session: Session, actor: Actor, reference: str) -> CaseDetail:
         next_statuses=next_statuses if can(actor.role, "case.transition") else (),
         history=[HistoryEntry(h.at, name, h.action, h.changes, h.note) for h, name in history_rows],
     )
-
-
-def transition_case(
-    *, session: Session, actor: Actor, reference: str, to_status: str, expected_version: int, note: str = ""
-) -> Case:
-    """Move a case along the workflow. Refuses a stale version (someone saved in between) with Conflict."""
-    if not can(actor.role, "case.transition"):
-        raise PermissionDenied("error.forbidden")
-    tree = load_tree(session=session)
-    case = _get_in_scope(session, actor, reference, tree)
-    assert case.id is not None
-    if case.version != expected_version:
-        # Judge the move against what the user saw, not what someone else saved since: say who saved.
-        raise _conflict(session, case)
-    note = (note or "").strip()
-    current = CaseStatus(case.status)
-    try:
-        target = CaseStatus(to_status)
-    except ValueError:
-        raise InvalidInput({"status": ("error.choice", {})}) from None
-    if target not in TRANSITIONS[current]:
-        raise InvalidInput({"status": ("error.transition", {"from_status": current.value, "to_status": target.value})})
-    if target is CaseStatus.RESOLVED and not note:
-        raise InvalidInput({"note": ("error.resolution_required", {})})
-    if target is CaseStatus.REJECTED and not note:
-        raise InvalidInput({"note": ("error.reason_required", {})})
-    if len(note) > MAX_RESOLUTION_LENGTH:
-        raise InvalidInput({"note": ("error.too_long", {"limit": MAX_RESOLUTION_LENGTH})})
-    now = clock.now()
-    values: dict[str, Any] = {"status": target.value, "version": expected_version + 1, "updated_at": now}
-    changes: dict[str, Any] = {"status": [current.value, target.value]}
-    if target is CaseStatus.RESOLVED:
-        values |= {"resolved_at": now, "resolution": note}
-        changes["resolution"] = [case.resolution, note]
-    elif current is CaseStatus.RESOLVED and target is CaseStatus.IN_PROGRESS:
-        values["resolved_at"] = None
-    result = session.exec(
-        update(Case).where(col(Case.id) == case.id, col(Case.version) == expected_version).values(**values)
-    )
-    if result.rowcount != 1:
-        raise _conflict(session, case)
-    session.add(
-        CaseHistory(
-            case_id=case.id, at=now, actor_id=actor.user_id, action="status", changes=changes, note=note or None
-        )
-    )
-    session.flush()
-    session.refresh(case)
-    return case
-
-
-def _conflict(session: Session, case: Case) -> Conflict:
-    last = session.exec(
-        select(CaseHistory.at, User.display_name)
-        .outerjoin(User, col(User.id) == CaseHistory.actor_id)
-        .where(CaseHistory.case_id == case.id)
-        .order_by(col(CaseHistory.id).desc())
-    ).first()
-    who = (last[1] if last and last[1] else "system") if last else "?"
-    when = clock.as_utc(last[0]).astimezone(clock.local_tz()).strftime("%Y-%m-%d %H:%M") if last else "?"
-    return Conflict("error.conflict", who=who, when=when)
 
 
 def categories(*, session: Session, active_only: bool = True) -> list[Category]:

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from db.models import Case, Category, OrgNode, User
 from db.session import session_scope
 from portal import clock
-from portal.services import cases, users
+from portal.services import cases, users, workflow
 from tests.helpers import DEMO_PASSWORD, actor_for
 
 # The office's zone (the default PORTAL_TIMEZONE), written out so expectations do not come from the code under test.
@@ -131,7 +131,7 @@ def advance(session: Session, username: str, reference: str, *statuses: str, not
     case = None
     for status in statuses:
         version = cases.get_case(session=session, actor=actor, reference=reference).case.version
-        case = cases.transition_case(
+        case = workflow.transition_case(
             session=session,
             actor=actor,
             reference=reference,

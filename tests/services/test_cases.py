@@ -14,7 +14,7 @@ from sqlmodel import col, func, select
 from db.models import Case, CaseHistory, OrgNode
 from db.session import session_scope
 from portal import clock
-from portal.services import cases, orgs, users
+from portal.services import cases, orgs, users, workflow
 from portal.services.cases import CaseFilters
 from portal.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from tests.helpers import actor_for, case_data, create_case, hours_ago
@@ -380,7 +380,7 @@ def test_a_case_goes_from_received_to_closed_and_every_step_is_in_the_history(
     for version, (status, note) in enumerate(steps, start=1):
         frozen_clock.advance(hours=1)
         with session_scope(write=True) as session:
-            case = cases.transition_case(
+            case = workflow.transition_case(
                 session=session,
                 actor=actor_for(session, "grid"),
                 reference=reference,
@@ -435,7 +435,7 @@ def test_a_move_the_workflow_does_not_allow_is_refused(world: World, subtests: S
             version = before.version if before else 1
             status = before.status if before else "received"
             with pytest.raises(InvalidInput) as refused, session_scope(write=True) as session:
-                cases.transition_case(
+                workflow.transition_case(
                     session=session,
                     actor=actor_for(session, "staff"),
                     reference=reference,
@@ -462,7 +462,7 @@ def test_resolving_needs_a_resolution_and_rejecting_needs_a_reason(
     version = 1 + len(path)
     for blank in ("", "   "):
         with pytest.raises(InvalidInput) as refused, session_scope(write=True) as session:
-            cases.transition_case(
+            workflow.transition_case(
                 session=session,
                 actor=actor_for(session, "staff"),
                 reference=reference,
@@ -474,7 +474,7 @@ def test_resolving_needs_a_resolution_and_rejecting_needs_a_reason(
     assert detail_as("staff", reference).case.version == version
 
     with session_scope(write=True) as session:
-        case = cases.transition_case(
+        case = workflow.transition_case(
             session=session,
             actor=actor_for(session, "staff"),
             reference=reference,
@@ -489,7 +489,7 @@ def test_resolving_needs_a_resolution_and_rejecting_needs_a_reason(
 def test_a_leader_cannot_move_a_case(world: World) -> None:
     reference = register()
     with pytest.raises(PermissionDenied), session_scope(write=True) as session:
-        cases.transition_case(
+        workflow.transition_case(
             session=session,
             actor=actor_for(session, "leader"),
             reference=reference,
@@ -514,7 +514,7 @@ def test_a_case_outside_scope_cannot_be_opened_or_moved(world: World, subtests: 
                 detail_as(username, reference)
             if username != "leader.zjt":
                 with pytest.raises(NotFound), session_scope(write=True) as session:
-                    cases.transition_case(
+                    workflow.transition_case(
                         session=session,
                         actor=actor_for(session, username),
                         reference=reference,
@@ -542,7 +542,7 @@ def test_the_second_of_two_identical_moves_is_refused_naming_who_saved_first(
 
     frozen_clock.set(local(2026, 4, 10, 10, 25))
     with session_scope(write=True) as session:
-        cases.transition_case(
+        workflow.transition_case(
             session=session,
             actor=actor_for(session, "grid"),
             reference=reference,
@@ -551,7 +551,7 @@ def test_the_second_of_two_identical_moves_is_refused_naming_who_saved_first(
         )
     frozen_clock.advance(minutes=3)
     with pytest.raises(Conflict) as refused, session_scope(write=True) as session:
-        cases.transition_case(
+        workflow.transition_case(
             session=session,
             actor=actor_for(session, "staff"),
             reference=reference,
@@ -577,7 +577,7 @@ def test_a_stale_resolution_does_not_overwrite_the_other_users_change(world: Wor
     with session_scope(write=True) as session:
         advance(session, "grid", reference, "in_progress")
     with pytest.raises(Conflict) as refused, session_scope(write=True) as session:
-        cases.transition_case(
+        workflow.transition_case(
             session=session,
             actor=actor_for(session, "staff"),
             reference=reference,
