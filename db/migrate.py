@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
 from db.session import dispose_engines, get_engine
 
@@ -23,9 +24,21 @@ def alembic_config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:
-    """Bring the database to `revision` (head by default)."""
+    """Bring the database to `revision` (head by default), then refresh the planner's statistics."""
     command.upgrade(alembic_config(url), revision)
+    analyze(url)
     dispose_engines()
+
+
+def analyze(url: str | None = None) -> None:
+    """Refresh the query planner's statistics (after migrations and bulk loads).
+
+    SQLite keeps none until ANALYZE runs, and without them picks the first index that fits the WHERE
+    clause rather than the one that also gives the ORDER BY: newest-first pages then sort a whole scope.
+    """
+    with get_engine(url).connect() as conn:
+        conn.execute(text("ANALYZE"))
+        conn.commit()
 
 
 def current_revision(url: str | None = None) -> str | None:

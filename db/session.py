@@ -70,9 +70,12 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # SQLAlchemy still fires "begin"; a BEGIN here would swallow every statement after it
         # A deferred transaction that reads and then writes can fail with "database is locked"
         # at once, busy timeout or not; writers take the write lock when they start instead.
-        immediate = conn.get_execution_options().get("sqlite_immediate")
+        immediate = options.get("sqlite_immediate")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

@@ -41,6 +41,7 @@ def seed_demo(
     today: Annotated[str | None, typer.Option(help="Pretend today is YYYY-MM-DD (for reproducible data).")] = None,
 ) -> None:
     """Seed the demo sub-district (皋兰路街道) into an empty database; does nothing if it has data."""
+    from db.migrate import analyze
     from db.session import session_scope
     from portal.services import demo
 
@@ -49,6 +50,7 @@ def seed_demo(
             typer.echo("the database already holds data; nothing seeded")
             return
         counts = demo.seed_demo(session=session, today=date.fromisoformat(today) if today else None)
+    analyze()  # a bulk load: give the query planner fresh statistics
     typer.echo("seeded demo sub-district: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 

@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 from typing import IO
 
-from db.migrate import upgrade
+from db.migrate import analyze, upgrade
 from db.session import dispose_engines, session_scope
 from portal.config import get_settings
 from portal.embedded_redis import EmbeddedRedis
@@ -65,11 +65,15 @@ def run_all(*, port: int) -> int:
         return 1
 
     upgrade()
+    seeded = False
     if settings.demo:
         with session_scope(write=True) as session:
             if demo.is_empty(session=session):
                 counts = demo.seed_demo(session=session)
+                seeded = True
                 _say("seeded the demo sub-district: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if seeded:
+        analyze()  # a bulk load: give the query planner fresh statistics
     dispose_engines()  # children open their own connections
 
     env = dict(os.environ)

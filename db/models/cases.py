@@ -54,9 +54,12 @@ class Category(SQLModel, table=True):
 class Case(SQLModel, table=True):
     __tablename__ = "case_record"
     __table_args__ = (
-        # Period filters and per-unit totals: the KPI page and the list both start from a day range.
-        Index("ix_case_org_day", "org_id", "reported_on"),
+        # KPI totals group a day range by org, category and status: covering, so the table is not read.
+        Index("ix_case_org_day_cat_status", "org_id", "reported_on", "category_id", "status"),
         Index("ix_case_day_source", "reported_on", "source"),
+        # The list's order (newest first), for the whole sub-district and within a scope.
+        Index("ix_case_reported", "reported_at", "id"),
+        Index("ix_case_org_reported", "org_id", "reported_at", "id"),
         # "Overdue now" looks only at open cases by due time.
         Index("ix_case_status_due", "status", "due_at"),
     )

@@ -213,7 +213,9 @@ def _int_or_none(value: Any) -> int | None:
 def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: datetime) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     visible = scope_ids(tree, actor)
-    if filters.org_id is not None:
+    # The pickers start at the user's own node: that is their scope already, not a narrower filter
+    # (and for the sub-district it would add an IN-list of every node to each query).
+    if filters.org_id is not None and filters.org_id != actor.org_id:
         if filters.org_id not in tree.nodes or not tree.contains(actor.org_id, filters.org_id):
             raise NotFound("error.org_not_found", node=filters.org_id)
         visible = tree.descendants(filters.org_id)

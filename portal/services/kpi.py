@@ -144,7 +144,7 @@ def kpi_summary(*, session: Session, actor: Actor, filters: KpiFilters) -> KpiSu
 
 
 def _scope_for(tree: OrgTree, actor: Actor, filters: KpiFilters) -> set[int] | None:
-    if filters.org_id is not None:
+    if filters.org_id is not None and filters.org_id != actor.org_id:
         return tree.descendants(filters.org_id)
     return scope_ids(tree, actor)
 

@@ -1,0 +1,91 @@
+"""`python -m bench`: generate (or reuse) the databases, time the services, print the figures."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from bench import BACKENDS, DATA_DIR, DEFAULT_SIZES
+
+ADMIN_URL_ENV = "PORTAL_BENCH_DATABASE_URL"
+
+
+def _size(text: str) -> int:
+    text = text.strip().lower().replace("_", "")
+    factor = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if factor > 1 else text) * factor)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--sizes",
+        type=lambda s: [_size(x) for x in s.split(",") if x.strip()],
+        default=list(DEFAULT_SIZES),
+        help="numbers of cases, comma-separated (10000,100000,1000000 or 10k,100k,1M; default all three)",
+    )
+    parser.add_argument(
+        "--backends",
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+        default=list(BACKENDS),
+        help="sqlite,postgresql (default both; PostgreSQL needs $" + ADMIN_URL_ENV + ")",
+    )
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs per measurement after one warm-up (7)")
+    parser.add_argument("--fresh", action="store_true", help="regenerate the databases even if cached")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write every figure to this JSON file")
+    args = parser.parse_args(argv)
+    unknown = set(args.backends) - set(BACKENDS)
+    if unknown:
+        parser.error(f"unknown backend(s) {', '.join(sorted(unknown))}; use {', '.join(BACKENDS)}")
+    if args.repeat < 1 or not args.sizes or min(args.sizes) < 1:
+        parser.error("--repeat and every size must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # Everything the portal writes goes under bench/.data/var, never ./var.
+    os.environ["PORTAL_DATA_DIR"] = str(DATA_DIR / "var")
+    from bench import report
+    from bench.run import bench_target, pg_version
+    from portal.config import reset_settings
+
+    reset_settings()
+    admin_url = os.environ.get(ADMIN_URL_ENV) or None
+    backends = list(args.backends)
+    version = None
+    if "postgresql" in backends:
+        if admin_url is None:
+            print(f"{ADMIN_URL_ENV} is not set: skipping PostgreSQL.\n")
+            backends.remove("postgresql")
+        else:
+            try:
+                version = pg_version(admin_url)
+            except Exception as exc:  # any failure to connect: skip PostgreSQL
+                print(f"PostgreSQL at {ADMIN_URL_ENV} is not reachable ({exc.__class__.__name__}): skipping it.\n")
+                backends.remove("postgresql")
+    if not backends:
+        print("Nothing to measure.")
+        return 1
+    machine = report.machine(version)
+    report.print_machine(machine)
+    blocks: list[dict[str, Any]] = []
+    for backend in backends:
+        for size in args.sizes:
+            blocks.append(bench_target(backend, size, admin_url, repeat=args.repeat, fresh=args.fresh))
+            if args.json:
+                report.write_json(args.json, machine, blocks)
+    print("=" * 100)
+    report.print_machine(machine | {"load_average": report.load_average()})
+    report.print_generation(blocks)
+    report.print_figures(blocks)
+    if args.json:
+        print(f"JSON written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
