@@ -53,9 +53,7 @@ def run() -> None:
         # Every page's address shows the login form (hidden aliases of it), so a bookmark or a reload of
         # /cases asks for a login and then opens /cases: a page is known by its URL path.
         login = [st.Page("pages/login.py", title=t("login.title"), url_path="login", default=True)]
-        login += [
-            st.Page("pages/login.py", title=t("login.title"), url_path=key, visibility="hidden") for key in PAGES
-        ]
+        login += [st.Page("pages/login.py", title=t("login.title"), url_path=key, visibility="hidden") for key in PAGES]
         page = st.navigation(login, position="hidden")
     else:
         st.session_state[auth.ACTOR_KEY] = actor
