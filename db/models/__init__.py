@@ -11,6 +11,18 @@ from db.models.cases import (
     CaseSource,
     CaseStatus,
     Category,
+    CloseReason,
+    RoutingRule,
+    Satisfaction,
+)
+from db.models.mediation import (
+    Mediation,
+    MediationMethod,
+    MediationOutcome,
+    MediationParty,
+    MediationPartyLink,
+    MediationSession,
+    PartyGroup,
 )
 from db.models.notifications import Notification, NotificationStatus
 from db.models.org import OrgKind, OrgNode
@@ -27,6 +39,16 @@ __all__ = [
     "CaseSource",
     "CaseStatus",
     "Category",
+    "CloseReason",
+    "Mediation",
+    "MediationMethod",
+    "MediationOutcome",
+    "MediationParty",
+    "MediationPartyLink",
+    "MediationSession",
+    "PartyGroup",
+    "RoutingRule",
+    "Satisfaction",
     "LoginSession",
     "Notification",
     "NotificationStatus",

@@ -21,16 +21,33 @@ class CaseSource(StrEnum):
 
 
 class CaseStatus(StrEnum):
-    RECEIVED = "received"
+    RECEIVED = "received"  # reported, waiting to be accepted
     ACCEPTED = "accepted"
+    DISPATCHED = "dispatched"  # given to a handler: the SLA clock starts here
     IN_PROGRESS = "in_progress"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-    REJECTED = "rejected"
+    RESOLVED = "resolved"  # handled; waiting for the follow-up visit
+    CLOSED = "closed"  # concluded, with a close reason (and, after a resolution, the resident's satisfaction)
+    REJECTED = "rejected"  # not accepted at intake, with a reason
 
 
-OPEN_STATUSES = (CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS)
+OPEN_STATUSES = (CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS)
+# 办结 (concluded): handling is over, whether or not the problem was solved.
 DONE_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+
+
+class CloseReason(StrEnum):
+    RESOLVED = "resolved"
+    NOT_OUR_RESPONSIBILITY = "not_our_responsibility"  # returned, with the reason
+    DUPLICATE = "duplicate"  # linked to the original case
+    NO_ACTION_NEEDED = "no_action_needed"
+    REFERRED_TO_COURT = "referred_to_court"
+    OUTSTANDING = "outstanding"  # 挂账: kept on the outstanding register
+
+
+class Satisfaction(StrEnum):
+    SATISFIED = "satisfied"  # 满意
+    BASICALLY_SATISFIED = "basically_satisfied"  # 基本满意
+    DISSATISFIED = "dissatisfied"  # 不满意
 
 
 class CaseLevel(StrEnum):
@@ -77,13 +94,32 @@ class Case(SQLModel, table=True):
     status: str = Field(max_length=16)
     level: str = Field(max_length=16)
     assignee_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
-    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # dispatched_at + the category's SLA days
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # set when solved; 解决率 counts these
     resolution: str | None = Field(default=None, sa_type=Text)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_reason: str | None = Field(default=None, max_length=32)
+    duplicate_of_id: int | None = Field(default=None, foreign_key="case_record.id")
+    satisfaction: str | None = Field(default=None, max_length=24)
     created_by_id: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     version: int = 1
+
+
+class RoutingRule(SQLModel, table=True):
+    """Who a case is dispatched to by default: the first active rule, by priority, matching its category
+    (or any category) and an org node at or above the case's node."""
+
+    __tablename__ = "routing_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    priority: int = 100  # lower first
+    category_id: int | None = Field(default=None, foreign_key="category.id")  # None: any category
+    org_id: int = Field(foreign_key="org_node.id", index=True)  # applies to this node and below
+    assignee_id: int = Field(foreign_key="app_user.id")
+    active: bool = True
 
 
 class CaseHistory(SQLModel, table=True):

@@ -26,6 +26,7 @@ from db.models import (
 from portal import clock
 from portal.defaults import MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE, PAGE_SIZE
 from portal.permissions import can
+from portal.services import case_rules
 from portal.services.actor import Actor
 from portal.services.errors import InvalidInput, NotFound, PermissionDenied
 from portal.services.orgs import OrgTree, load_tree, placement_errors, scope_ids
@@ -33,15 +34,6 @@ from portal.services.validation import check_phone, invalid, validate
 
 SOURCE_PREFIX = {"xiaolan": "XL", "longqing": "LQ", "patrol": "WG", "hotline": "RX", "walk_in": "LF"}
 
-# The workflow, in one place: from-status -> statuses it may move to.
-TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
-    CaseStatus.RECEIVED: (CaseStatus.ACCEPTED, CaseStatus.REJECTED),
-    CaseStatus.ACCEPTED: (CaseStatus.IN_PROGRESS, CaseStatus.RESOLVED),
-    CaseStatus.IN_PROGRESS: (CaseStatus.RESOLVED,),
-    CaseStatus.RESOLVED: (CaseStatus.CLOSED, CaseStatus.IN_PROGRESS),
-    CaseStatus.CLOSED: (),
-    CaseStatus.REJECTED: (),
-}
 LEVEL_OF_KIND = {OrgKind.GRID: CaseLevel.GRID, OrgKind.COMMUNITY: CaseLevel.COMMUNITY}
 
 
@@ -83,7 +75,23 @@ class CaseFilters:
     source: str | None = None
     statuses: tuple[str, ...] = ()
     overdue: bool = False
+    due_within_days: int | None = None  # open and due between now and N days from now
+    assignee_id: int | None = None
     search: str = ""
+    sort: str = "newest"  # newest | oldest | due
+
+
+SORTS = ("newest", "oldest", "due")
+DUE_SOON = timedelta(days=1)  # amber: due within a day
+
+
+def sla_flag(case: Case, now: datetime) -> str | None:
+    """red (overdue), amber (due within a day), green (in time); None when no clock runs (not dispatched, or done)."""
+    if case.status not in OPEN_STATUSES or case.due_at is None:
+        return None
+    if case.due_at < now:
+        return "red"
+    return "amber" if case.due_at - now <= DUE_SOON else "green"
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ class CaseRow:
     assignee: str | None
     due_at: datetime | None
     overdue: bool
+    sla: str | None
     reporter_phone: str | None
     description: str
 
@@ -186,8 +195,7 @@ def create_case(*, session: Session, actor: Actor, data: dict[str, Any], referen
         reported_on=clock.local_day(payload.reported_at),
         status=CaseStatus.RECEIVED.value,
         level=LEVEL_OF_KIND.get(tree.kind_of(payload.org_id), CaseLevel.SUBDISTRICT).value,
-        assignee_id=payload.assignee_id,
-        due_at=payload.reported_at + timedelta(days=category.sla_days),
+        assignee_id=payload.assignee_id,  # the intended handler; the SLA clock starts when it is dispatched
         created_by_id=actor.user_id,
         created_at=now,
         updated_at=now,
@@ -234,6 +242,12 @@ def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: date
     if filters.overdue:
         conditions.append(col(Case.status).in_([s.value for s in OPEN_STATUSES]))
         conditions.append(col(Case.due_at) < now)
+    if filters.due_within_days is not None:
+        conditions.append(col(Case.status).in_([s.value for s in OPEN_STATUSES]))
+        conditions.append(col(Case.due_at) >= now)
+        conditions.append(col(Case.due_at) <= now + timedelta(days=filters.due_within_days))
+    if filters.assignee_id is not None:
+        conditions.append(col(Case.assignee_id) == filters.assignee_id)
     if filters.search.strip():
         # Escape LIKE's wildcards: a typed "_" or "%" means that character, not "anything".
         text = filters.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -242,6 +256,14 @@ def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: date
             or_(col(Case.reference).ilike(pattern, escape="\\"), col(Case.description).ilike(pattern, escape="\\"))
         )
     return conditions
+
+
+_ORDER = {
+    "newest": (col(Case.reported_at).desc(), col(Case.id).desc()),
+    "oldest": (col(Case.reported_at).asc(), col(Case.id).asc()),
+    # Soonest due first; cases with no clock running go last on both databases.
+    "due": (col(Case.due_at).is_(None), col(Case.due_at).asc(), col(Case.id).asc()),
+}
 
 
 def list_cases(
@@ -260,7 +282,7 @@ def list_cases(
         .join(Category, col(Category.id) == Case.category_id)
         .outerjoin(assignee, col(assignee.id) == Case.assignee_id)
         .where(*conditions)
-        .order_by(col(Case.reported_at).desc(), col(Case.id).desc())
+        .order_by(*_ORDER.get(filters.sort, _ORDER["newest"]))
         .offset((page - 1) * page_size)
         .limit(page_size)
     )
@@ -277,6 +299,7 @@ def list_cases(
             assignee=assignee_name,
             due_at=case.due_at,
             overdue=is_overdue(case, now),
+            sla=sla_flag(case, now),
             reporter_phone=mask_phone(case.reporter_phone),
             description=case.description,
         )
@@ -305,7 +328,7 @@ def get_case(*, session: Session, actor: Actor, reference: str) -> CaseDetail:
         .order_by(col(CaseHistory.at), col(CaseHistory.id))
     ).all()
     phone = case.reporter_phone if can(actor.role, "case.view_phone") else mask_phone(case.reporter_phone)
-    next_statuses = tuple(s.value for s in TRANSITIONS[CaseStatus(case.status)])
+    next_statuses = case_rules.next_statuses(actor.role, case.level, case.status) if case.id else ()
     return CaseDetail(
         case=case,
         category=category.name if category else "",
@@ -313,7 +336,7 @@ def get_case(*, session: Session, actor: Actor, reference: str) -> CaseDetail:
         assignee=assignee.display_name if assignee else None,
         overdue=is_overdue(case, clock.now()),
         reporter_phone=phone,
-        next_statuses=next_statuses if can(actor.role, "case.transition") else (),
+        next_statuses=next_statuses,
         history=[HistoryEntry(h.at, name, h.action, h.changes, h.note) for h, name in history_rows],
     )
 

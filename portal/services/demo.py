@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from db.models import Activity, ActivityKind, Case, CaseHistory, CaseLevel, CaseStatus, Category, OrgNode, User
 from portal import clock
 from portal.services import demo_data as data
+from portal.services import demo_disputes
 from portal.services.activities import set_target
 from portal.services.users import hash_password
 
@@ -60,10 +61,18 @@ def seed_demo(*, session: Session, today: date | None = None) -> dict[str, int]:
     cases += _patrol_disputes(rng, today, nodes, categories, users)
     cases += _open_workload(rng, today, nodes, categories, users)
     _insert_cases(session, cases)
+    mediations = demo_disputes.seed_mediations(session=session, rng=rng)
+    demo_disputes.seed_routing(session=session, nodes=nodes, users=users)
     activities = _seed_activities(session, rng, today, nodes, users)
     for kind, value in data.DEMO_TARGETS.items():
         set_target(session=session, year=today.year, kpi=kind, org_id=nodes["皋兰路街道"].id or 0, value=value)
-    return {"org_nodes": len(nodes), "users": len(users), "cases": len(cases), "activities": activities}
+    return {
+        "org_nodes": len(nodes),
+        "users": len(users),
+        "cases": len(cases),
+        "mediations": mediations,
+        "activities": activities,
+    }
 
 
 def _seed_org(session: Session) -> dict[str, OrgNode]:
@@ -152,14 +161,20 @@ def _case_row(
     status: CaseStatus,
     assignee: User | None,
 ) -> dict[str, Any]:
-    due_at = reported_at + timedelta(days=category.sla_days)
-    resolved_at = None
-    resolution = None
-    if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+    now = clock.now()
+    dispatched_at = due_at = resolved_at = resolution = closed_at = close_reason = satisfaction = None
+    if status not in (CaseStatus.RECEIVED, CaseStatus.ACCEPTED):  # the SLA clock starts at dispatch
+        dispatched_at = min(reported_at + timedelta(hours=rng.uniform(0.5, 6)), now - timedelta(minutes=1))
+        due_at = dispatched_at + timedelta(days=category.sla_days)
+    if status in (CaseStatus.RESOLVED, CaseStatus.CLOSED) and dispatched_at is not None:
         # Most within the SLA, about one in twelve late: an on-time rate worth looking at.
         share = rng.uniform(0.1, 0.95) if rng.random() > 0.08 else rng.uniform(1.05, 1.6)
-        resolved_at = min(reported_at + timedelta(days=category.sla_days * share), clock.now() - timedelta(hours=1))
+        resolved_at = min(dispatched_at + timedelta(days=category.sla_days * share), now - timedelta(hours=1))
         resolution = rng.choice(data.RESOLUTIONS[category.name])
+    if status is CaseStatus.CLOSED and resolved_at is not None:  # after the follow-up visit
+        closed_at = min(resolved_at + timedelta(days=rng.uniform(0.5, 3)), now - timedelta(minutes=30))
+        close_reason = "resolved"
+        satisfaction = rng.choices(["satisfied", "basically_satisfied", "dissatisfied"], [86, 11, 3])[0]
     return {
         "reference": reference,
         "source": source,
@@ -172,12 +187,17 @@ def _case_row(
         "reported_on": clock.local_day(reported_at),
         "status": status.value,
         "level": level,
-        "assignee_id": assignee.id if assignee else None,
+        "assignee_id": assignee.id if assignee and dispatched_at else None,
+        "dispatched_at": dispatched_at,
         "due_at": due_at,
         "resolved_at": resolved_at,
         "resolution": resolution,
+        "closed_at": closed_at,
+        "close_reason": close_reason,
+        "satisfaction": satisfaction,
+        "duplicate_of_id": None,
         "created_at": reported_at,
-        "updated_at": resolved_at or reported_at,
+        "updated_at": closed_at or resolved_at or reported_at,
         "version": 1,
     }
 
@@ -245,7 +265,7 @@ def _open_workload(
 ) -> list[dict[str, Any]]:
     """Illustrative cases still being handled this month (not in the article): something to work on in the demo."""
     communities = [n for n in nodes.values() if n.kind == "community"]
-    statuses = [CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS]
+    statuses = [CaseStatus.RECEIVED, CaseStatus.ACCEPTED, CaseStatus.DISPATCHED, CaseStatus.IN_PROGRESS]
     rows = []
     for index in range(1, data.OPEN_WORKLOAD + 1):
         day = today - timedelta(days=rng.randint(0, 5))

@@ -8,9 +8,22 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func
 from sqlalchemy import case as sql_case
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from db.models import DONE_STATUSES, Activity, ActivityKind, Case, Category, Target
+from db.models import (
+    DONE_STATUSES,
+    Activity,
+    ActivityKind,
+    Case,
+    CaseLevel,
+    CaseStatus,
+    Category,
+    Mediation,
+    MediationOutcome,
+    Satisfaction,
+    Target,
+)
 from portal import clock
 from portal.i18n import t
 from portal.services.actor import Actor
@@ -60,23 +73,76 @@ class ActivityCount:
 
 
 @dataclass(frozen=True)
+class Outcomes:
+    """How the cases of a period ended up. Closing is not resolving: 办结 counts both, 解决 only solutions."""
+
+    total: int = 0
+    concluded: int = 0  # 办结: resolved or closed, whatever the reason
+    resolved: int = 0  # 解决: a resolution was recorded
+    closed: int = 0
+    closed_at_grid: int = 0  # closed while handled at the grid level ("small matters stay in the grid")
+    timed: int = 0  # resolved cases that had a due time...
+    on_time: int = 0  # ...and were resolved by it
+    rated: int = 0  # closed after a follow-up visit that recorded satisfaction...
+    satisfied: int = 0  # ...satisfied or basically satisfied
+    mediations: int = 0
+    mediations_concluded: int = 0
+    mediation_agreements: int = 0
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+
+@dataclass(frozen=True)
 class KpiSummary:
     scope_org_id: int
     scope_name: str
     filters: KpiFilters
-    cases_total: int
-    cases_done: int
+    outcomes: Outcomes
     by_unit: list[UnitCount]
     by_category: list[CategoryCount]
     overdue_now: int
     activities: list[ActivityCount]
 
     @property
+    def cases_total(self) -> int:
+        return self.outcomes.total
+
+    @property
     def resolved_share(self) -> float | None:
-        return self.cases_done / self.cases_total if self.cases_total else None
+        """解决率: cases with a resolution, of all cases of the period."""
+        return Outcomes.share(self.outcomes.resolved, self.outcomes.total)
+
+    @property
+    def concluded_share(self) -> float | None:
+        """办结率: cases whose handling is over (resolved or closed for any reason), of all cases."""
+        return Outcomes.share(self.outcomes.concluded, self.outcomes.total)
+
+    @property
+    def on_time_share(self) -> float | None:
+        """按时办结率: resolutions made by the due time, of resolutions that had one."""
+        return Outcomes.share(self.outcomes.on_time, self.outcomes.timed)
+
+    @property
+    def closed_at_grid_share(self) -> float | None:
+        return Outcomes.share(self.outcomes.closed_at_grid, self.outcomes.closed)
+
+    @property
+    def satisfaction_share(self) -> float | None:
+        """满意率: satisfied or basically satisfied, of follow-up visits that asked."""
+        return Outcomes.share(self.outcomes.satisfied, self.outcomes.rated)
+
+    @property
+    def mediation_success_share(self) -> float | None:
+        return Outcomes.share(self.outcomes.mediation_agreements, self.outcomes.mediations_concluded)
 
     def to_json(self) -> dict[str, Any]:
         """The `portal kpi --json` shape; names are the Chinese ones of figures.json."""
+
+        def rounded(value: float | None) -> float | None:
+            return round(value, 4) if value is not None else None
+
         return {
             "scope": self.scope_name,
             "from": self.filters.date_from.isoformat() if self.filters.date_from else None,
@@ -85,11 +151,21 @@ class KpiSummary:
             "cases_total": self.cases_total,
             "cases_by_unit": {u.name: u.count for u in self.by_unit},
             "cases_by_category": {c.name: c.count for c in self.by_category},
-            "resolved_share": round(self.resolved_share, 4) if self.resolved_share is not None else None,
+            "resolved_share": rounded(self.resolved_share),
+            "concluded_share": rounded(self.concluded_share),
+            "on_time_share": rounded(self.on_time_share),
+            "closed_at_grid_share": rounded(self.closed_at_grid_share),
+            "satisfaction_share": rounded(self.satisfaction_share),
             "overdue_now": self.overdue_now,
+            "mediations": self.outcomes.mediations,
+            "mediation_success_share": rounded(self.mediation_success_share),
             "activities": {t(f"activity.{a.kind}", "zh"): a.count for a in self.activities},
             "activity_targets": {t(f"activity.{a.kind}", "zh"): a.target for a in self.activities},
         }
+
+
+def _flag(condition: ColumnElement[bool]) -> Any:
+    return func.sum(sql_case((condition, 1), else_=0))
 
 
 def kpi_summary(*, session: Session, actor: Actor, filters: KpiFilters) -> KpiSummary:
@@ -99,21 +175,44 @@ def kpi_summary(*, session: Session, actor: Actor, filters: KpiFilters) -> KpiSu
     scope_node = filters.org_id if filters.org_id is not None else actor.org_id
     conditions = case_conditions(tree, actor, filters.case_filters(), now)
 
-    done = func.sum(sql_case((col(Case.status).in_([s.value for s in DONE_STATUSES]), 1), else_=0))
-    grouped = session.exec(
-        select(Case.org_id, Case.category_id, func.count(), done)
+    status, resolved_at = col(Case.status), col(Case.resolved_at)
+    grouped = session.execute(  # SQLAlchemy's select: SQLModel's typed one stops at four columns
+        sa_select(
+            col(Case.org_id),
+            col(Case.category_id),
+            func.count(),
+            _flag(status.in_([s.value for s in DONE_STATUSES])),
+            _flag(resolved_at.is_not(None)),
+            _flag(status == CaseStatus.CLOSED.value),
+            _flag((status == CaseStatus.CLOSED.value) & (col(Case.level) == CaseLevel.GRID.value)),
+            _flag(resolved_at.is_not(None) & col(Case.due_at).is_not(None)),
+            _flag(resolved_at.is_not(None) & (resolved_at <= col(Case.due_at))),
+            _flag(col(Case.satisfaction).is_not(None)),
+            _flag(col(Case.satisfaction).in_([Satisfaction.SATISFIED.value, Satisfaction.BASICALLY_SATISFIED.value])),
+        )
         .where(*conditions)
         .group_by(col(Case.org_id), col(Case.category_id))
     ).all()
 
     unit_counts = dict.fromkeys(tree.units(scope_node), 0)
     category_counts: dict[int, int] = {}
-    total = done_total = 0
-    for org_id, category_id, count, done_count in grouped:
-        unit_counts[tree.unit_of(org_id, scope_node)] += count
-        category_counts[category_id] = category_counts.get(category_id, 0) + count
-        total += count
-        done_total += int(done_count or 0)
+    sums = [0] * 9
+    for org_id, category_id, *counts in grouped:
+        unit_counts[tree.unit_of(org_id, scope_node)] += counts[0]
+        category_counts[category_id] = category_counts.get(category_id, 0) + counts[0]
+        sums = [a + int(b or 0) for a, b in zip(sums, counts, strict=True)]
+
+    mediation = session.execute(
+        sa_select(
+            func.count(),
+            _flag(col(Mediation.outcome).is_not(None)),
+            _flag(col(Mediation.outcome) == MediationOutcome.AGREEMENT.value),
+        )
+        .select_from(Mediation)
+        .join(Case, col(Case.id) == Mediation.case_id)
+        .where(*conditions)
+    ).one()
+    outcomes = Outcomes(*sums, *(int(v or 0) for v in mediation))
 
     overdue_filters = CaseFilters(
         org_id=filters.org_id, category_id=filters.category_id, source=filters.source, overdue=True
@@ -134,8 +233,7 @@ def kpi_summary(*, session: Session, actor: Actor, filters: KpiFilters) -> KpiSu
         scope_org_id=scope_node,
         scope_name=tree.get(scope_node).name,
         filters=filters,
-        cases_total=total,
-        cases_done=done_total,
+        outcomes=outcomes,
         by_unit=by_unit,
         by_category=by_category,
         overdue_now=overdue_now,

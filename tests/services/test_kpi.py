@@ -80,7 +80,7 @@ def test_the_demo_patrol_disputes_resolved_are_the_articles(demo_database: str) 
     with session_scope() as session:
         dispute = category(session, "矛盾纠纷").id
     shown = summary_as("leader", KpiFilters(source="patrol", category_id=dispute))
-    assert shown.cases_done == figures["patrol_disputes_resolved"] == 505
+    assert shown.outcomes.concluded == figures["patrol_disputes_resolved"] == 505
 
 
 def test_the_demo_figures_are_a_faithful_copy_of_the_seed() -> None:
@@ -110,7 +110,7 @@ def test_grid_cases_count_under_their_community_and_sub_district_cases_under_the
     assert shown.scope_name == "皋兰路街道"
     assert units(shown) == [("皋兰路街道", 1), ("郑家台社区", 4), ("詹家拐子社区", 1)]
     assert shown.cases_total == 6
-    assert shown.cases_done == 2  # one resolved, one closed
+    assert shown.outcomes.concluded == 2  # one resolved, one closed
     assert shown.resolved_share == pytest.approx(2 / 6)
     assert shown.to_json()["resolved_share"] == 0.3333
     # The retired category has no cases and is left out; the unused active one shows a zero.
@@ -121,7 +121,7 @@ def test_a_community_leader_sees_the_community_and_its_grids_only(six_cases: Wor
     shown = summary_as("leader.zjt")
     assert shown.scope_name == "郑家台社区"
     assert units(shown) == [("郑家台社区", 1), ("郑家台社区第一网格", 2), ("郑家台社区第二网格", 1)]
-    assert (shown.cases_total, shown.cases_done) == (4, 1)
+    assert (shown.cases_total, shown.outcomes.concluded) == (4, 1)
     assert [(c.name, c.count) for c in shown.by_category] == [("环境卫生", 3), ("矛盾纠纷", 1), ("安全隐患", 0)]
 
 
@@ -129,7 +129,7 @@ def test_narrowing_to_a_node_inside_scope_reports_that_node_by_its_children(six_
     community = summary_as("leader", KpiFilters(org_id=six_cases.nodes["郑家台社区"]))
     assert units(community) == units(summary_as("leader.zjt"))
     grid = summary_as("leader.zjt", KpiFilters(org_id=six_cases.nodes["郑家台社区第一网格"]))
-    assert (grid.scope_name, units(grid), grid.cases_done) == ("郑家台社区第一网格", [("郑家台社区第一网格", 2)], 1)
+    assert (grid.scope_name, units(grid), grid.outcomes.concluded) == ("郑家台社区第一网格", [("郑家台社区第一网格", 2)], 1)
     assert units(summary_as("grid")) == [("郑家台社区第一网格", 2)]
 
 
@@ -163,7 +163,7 @@ def test_source_and_category_filters_narrow_every_figure(six_cases: World) -> No
     with session_scope() as session:
         dispute = category(session, "矛盾纠纷").id
     disputes = summary_as("leader", KpiFilters(category_id=dispute))
-    assert (disputes.cases_total, disputes.cases_done, disputes.resolved_share) == (1, 0, 0.0)
+    assert (disputes.cases_total, disputes.outcomes.concluded, disputes.resolved_share) == (1, 0, 0.0)
 
 
 def test_no_cases_means_no_resolved_share_and_zero_everywhere(world: World) -> None:
