@@ -1,4 +1,4 @@
-"""One case: its fields, its history, and the workflow buttons the user's role allows."""
+"""One case: its facts, what the user's role may do with it, and its whole history."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import streamlit as st
 from db.session import session_scope
 from portal import ui
 from portal.i18n import label, t
-from portal.services import cases, workflow
+from portal.services import case_rules, cases, orgs
+from portal.widgets import case_actions, mediation
 
 actor = ui.require_page("case_detail")
 reference = st.query_params.get("ref", "")
@@ -20,9 +21,14 @@ if not reference:
 detail = None
 with ui.reported_errors(), session_scope() as session:
     detail = cases.get_case(session=session, actor=actor, reference=reference)
+    names = {
+        "category_id": {c.id: c.name for c in cases.categories(session=session, active_only=False)},
+        "org_id": {n.id: n.name for n in orgs.visible_nodes(session=session, actor=actor)},
+    }
 if detail is None:
     st.stop()
 case = detail.case
+seen = case_actions.seen_version(case)
 
 st.title(t("case.title", reference=case.reference))
 ui.show_flash()
@@ -36,8 +42,13 @@ c4.metric(t("case.level"), label("level", case.level))
 facts = {
     t("case.source"): label("source", case.source),
     t("case.reported_at"): ui.local(case.reported_at),
+    t("case.dispatched_at"): ui.local(case.dispatched_at),
     t("case.due_at"): ui.local(case.due_at),
     t("case.resolved_at"): ui.local(case.resolved_at),
+    t("case.closed_at"): ui.local(case.closed_at),
+    t("field.close_reason"): label("close_reason", case.close_reason) if case.close_reason else "",
+    t("field.satisfaction"): label("satisfaction", case.satisfaction) if case.satisfaction else "",
+    t("case.duplicate_of"): detail.duplicate_of or "",
     t("case.assignee"): detail.assignee or "",
     t("case.reporter_name"): case.reporter_name or "",
     t("case.reporter_phone"): detail.reporter_phone or "",
@@ -49,41 +60,30 @@ if case.resolution:
     st.subheader(t("case.resolution"))
     st.text(case.resolution)
 
-# The version the user was looking at when they pressed Save is the one shown in the *previous* run:
-# this run has already re-read the case, so its version would always look current.
-seen_key = f"case_seen_version:{case.reference}"
-seen_version = st.session_state.get(seen_key, case.version)
-submitted = False
-if detail.next_statuses:
+panels = {
+    "move": bool(detail.next_statuses),
+    "escalate": detail.is_open and any(case_rules.may_escalate(actor.role, case.level, d) for d in (1, -1)),
+    "assign": detail.is_open and actor.role in case_rules.STAFF,
+    "edit": detail.editable,
+}
+shown = [key for key, allowed in panels.items() if allowed]
+if shown:
     st.subheader(t("case.change_status"))
-    with st.form(f"transition_{case.reference}"):
-        to_status = st.radio(
-            t("case.new_status"), detail.next_statuses, format_func=lambda s: label("status", s), horizontal=True
-        )
-        note = st.text_area(t("case.note"), help=t("case.note_help"), max_chars=2000)
-        submitted = st.form_submit_button(t("case.save_status"), type="primary")
-    if submitted:
-        saved = False
-        with ui.reported_errors():  # a Conflict (someone saved first) is shown here, nothing overwritten
-            with session_scope(write=True) as session:
-                workflow.transition_case(
-                    session=session,
-                    actor=actor,
-                    reference=case.reference,
-                    to_status=to_status,
-                    expected_version=seen_version,
-                    note=note,
-                )
-            saved = True
-        if saved:  # rerun only after the commit: st.rerun() raises, and would roll the save back
-            st.session_state.pop(seen_key, None)
-            st.cache_data.clear()
-            ui.flash(t("case.status_saved", status=label("status", to_status)))
-            st.rerun()
-if not submitted:
-    st.session_state[seen_key] = case.version  # what is on screen now
+    for key, tab in zip(shown, st.tabs([t(f"case.panel.{key}") for key in shown]), strict=True):
+        with tab:
+            if key == "move":
+                case_actions.move_panel(actor, case, detail.next_statuses, seen)
+            elif key == "escalate":
+                case_actions.escalate_panel(actor, case, seen)
+            elif key == "assign":
+                case_actions.assign_panel(actor, case, seen)
+            else:
+                case_actions.edit_panel(actor, case, seen)
+
+mediation.render_mediation(actor, case.reference)  # draws nothing for a case that is not a dispute
 
 st.subheader(t("case.history"))
+names["assignee"] = {}
 st.dataframe(
     pd.DataFrame(
         [
@@ -91,11 +91,7 @@ st.dataframe(
                 t("history.at"): ui.local(h.at),
                 t("history.actor"): h.actor or t("history.system"),
                 t("history.action"): label("action", h.action),
-                t("history.changes"): "; ".join(
-                    f"{k}: {label('status', str(v[0])) if k == 'status' else v[0]} → "
-                    f"{label('status', str(v[1])) if k == 'status' else v[1]}"
-                    for k, v in h.changes.items()
-                ),
+                t("history.changes"): case_actions.describe_changes(h.changes, names),
                 t("history.note"): h.note or "",
             }
             for h in detail.history
@@ -103,3 +99,4 @@ st.dataframe(
     ),
     hide_index=True,
 )
+case_actions.remember_version(case)

@@ -61,11 +61,24 @@ st.caption(
         tz=clock.local_tz().key,
     )
 )
-c1, c2, c3, c4 = st.columns(4)
-c1.metric(t("kpi.cases_total"), f"{summary.cases_total:,}")
-c2.metric(t("kpi.resolved_share"), "—" if summary.resolved_share is None else f"{summary.resolved_share:.1%}")
-c3.metric(t("kpi.overdue_now"), f"{summary.overdue_now:,}", help=t("kpi.overdue_help"))
-c4.metric(t("kpi.activities_total"), f"{sum(a.count for a in summary.activities):,}")
+
+
+def share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+row1 = st.columns(5)
+row1[0].metric(t("kpi.cases_total"), f"{summary.cases_total:,}")
+row1[1].metric(t("kpi.concluded_share"), share(summary.concluded_share), help=t("kpi.concluded_help"))
+row1[2].metric(t("kpi.resolved_share"), share(summary.resolved_share), help=t("kpi.resolved_help"))
+row1[3].metric(t("kpi.on_time_share"), share(summary.on_time_share), help=t("kpi.on_time_help"))
+row1[4].metric(t("kpi.overdue_now"), f"{summary.overdue_now:,}", help=t("kpi.overdue_help"))
+row2 = st.columns(5)
+row2[0].metric(t("kpi.closed_at_grid_share"), share(summary.closed_at_grid_share), help=t("kpi.closed_at_grid_help"))
+row2[1].metric(t("kpi.satisfaction_share"), share(summary.satisfaction_share), help=t("kpi.satisfaction_help"))
+row2[2].metric(t("kpi.mediations"), f"{summary.outcomes.mediations:,}")
+row2[3].metric(t("kpi.mediation_success_share"), share(summary.mediation_success_share))
+row2[4].metric(t("kpi.activities_total"), f"{sum(a.count for a in summary.activities):,}")
 
 unit_col, cat_col = st.columns(2)
 units = pd.DataFrame([{"unit": u.name, "count": u.count} for u in summary.by_unit])

@@ -20,6 +20,7 @@ MAX_PAGE_SIZE = 500
 # Free text
 MAX_DESCRIPTION_LENGTH = 2000
 MAX_RESOLUTION_LENGTH = 2000
+MAX_MEDIATION_TEXT_LENGTH = 2000  # a mediation session's notes, an agreement's text
 
 # Cache lifetime of read-only KPI results in the UI; the workers write the database too.
 KPI_CACHE_TTL_SECONDS = 30

@@ -202,7 +202,7 @@ def redis_url() -> Iterator[str]:
         # whose process is gone (a killed run) is taken over rather than waited out.
         owner = f"{socket.gethostname()}:{os.getpid()}"
         for db in range(1, 16):
-            conn = redis_lib.Redis.from_url(configured, db=db)
+            conn = redis_lib.Redis.from_url(make_url_db(configured, db))  # (a db= argument loses to the URL's /0)
             held = conn.get("portal-test:claim")
             if held is None:
                 if not conn.set("portal-test:claim", owner, nx=True, ex=3600):
@@ -225,7 +225,8 @@ def redis_url() -> Iterator[str]:
 
 def _claim_is_dead(holder: str) -> bool:
     host, _, pid = holder.rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
+    mine = host in ("", socket.gethostname())  # "" : a bare pid, as older runs wrote it
+    return mine and pid.isdigit() and not _pid_alive(int(pid))
 
 
 def make_url_db(url: str, db: int) -> str:

@@ -67,3 +67,12 @@ def may_escalate(role: Role | str, level: str, direction: int) -> bool:
     if Role(role) in STAFF:
         return True
     return Role(role) is Role.GRID_WORKER and direction == 1 and level == CaseLevel.GRID
+
+
+def may_edit(role: Role | str, level: str, status: str) -> bool:
+    """Correcting a case's fields: staff on any open case; a grid worker on a grid-level case not yet accepted."""
+    if S(status) not in (S.RECEIVED, S.ACCEPTED, S.DISPATCHED, S.IN_PROGRESS):
+        return False
+    if Role(role) in STAFF:
+        return True
+    return Role(role) is Role.GRID_WORKER and level == CaseLevel.GRID and status == S.RECEIVED

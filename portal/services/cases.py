@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -142,6 +143,9 @@ class CaseDetail:
     overdue: bool
     reporter_phone: str | None
     next_statuses: tuple[str, ...]
+    is_open: bool = False
+    editable: bool = False
+    duplicate_of: str | None = None  # the original's reference, for a case closed as a duplicate
     history: list[HistoryEntry] = field(default_factory=list)
 
 
@@ -261,8 +265,12 @@ def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: date
 _ORDER = {
     "newest": (col(Case.reported_at).desc(), col(Case.id).desc()),
     "oldest": (col(Case.reported_at).asc(), col(Case.id).asc()),
-    # Soonest due first; cases with no clock running go last on both databases.
-    "due": (col(Case.due_at).is_(None), col(Case.due_at).asc(), col(Case.id).asc()),
+    # Soonest due first among cases whose clock is running; finished or undispatched cases go last.
+    "due": (
+        sql_case((col(Case.status).in_([s.value for s in OPEN_STATUSES]) & col(Case.due_at).is_not(None), 0), else_=1),
+        col(Case.due_at).asc(),
+        col(Case.id).asc(),
+    ),
 }
 
 
@@ -337,6 +345,11 @@ def get_case(*, session: Session, actor: Actor, reference: str) -> CaseDetail:
         overdue=is_overdue(case, clock.now()),
         reporter_phone=phone,
         next_statuses=next_statuses,
+        is_open=case.status in OPEN_STATUSES,
+        editable=can(actor.role, "case.transition") and case_rules.may_edit(actor.role, case.level, case.status),
+        duplicate_of=session.exec(select(Case.reference).where(Case.id == case.duplicate_of_id)).first()
+        if case.duplicate_of_id
+        else None,
         history=[HistoryEntry(h.at, name, h.action, h.changes, h.note) for h, name in history_rows],
     )
 

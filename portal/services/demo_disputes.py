@@ -64,11 +64,11 @@ def seed_mediations(*, session: Session, rng: random.Random) -> int:
     if not mediations:
         return 0
     session.execute(insert(Mediation), mediations)
-    ids = session.exec(select(Mediation.id, Mediation.method, Mediation.created_at)).all()
-    for mediation_id, method, started in ids:
+    ids = session.exec(select(Mediation.id, Mediation.method, Mediation.created_at, Mediation.updated_at)).all()
+    for mediation_id, method, started, ended in ids:
         chosen = {lead, rng.choice(four)} | ({rng.choice(many)} if rng.random() < 0.5 else set())
         links += [{"mediation_id": mediation_id, "party_id": party} for party in sorted(chosen)]
-        held = min(started + timedelta(days=rng.uniform(0, 3)), now)
+        held = min(started + timedelta(days=rng.uniform(0, 3)), ended, now)  # never after the conclusion
         sittings.append(
             {
                 "mediation_id": mediation_id,

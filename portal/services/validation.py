@@ -29,6 +29,9 @@ _PYDANTIC_KEYS: dict[str, str] = {
     "datetime_parsing": "error.datetime",
     "date_parsing": "error.date",
     "date_type": "error.date",
+    # What pydantic reports for text that is neither a date nor a date-time ("next Tuesday", "2026-13-01").
+    "date_from_datetime_parsing": "error.date",
+    "datetime_from_date_parsing": "error.datetime",
 }
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")

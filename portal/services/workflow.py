@@ -89,6 +89,7 @@ def transition_case(
         changes["assignee"] = [_name(session, case.assignee_id), None]
     elif target is S.RESOLVED:
         values |= {"resolved_at": now, "resolution": note}
+        changes["resolution"] = [case.resolution, note]
     elif current is S.RESOLVED and target is S.IN_PROGRESS:
         values |= {"resolved_at": None}
     elif target is S.CLOSED:
@@ -211,12 +212,11 @@ def update_case(*, session: Session, actor: Actor, reference: str, expected_vers
     Staff and admins, on any open case in scope; a grid worker, on a grid-level case not yet accepted.
     """
     tree, case = _load(session, actor, reference, expected_version)
-    allowed = actor.role in case_rules.STAFF and S(case.status) in OPEN_STATUSES
-    allowed |= actor.role == "grid_worker" and case.status == S.RECEIVED and case.level == "grid"
-    if not allowed:
+    if not case_rules.may_edit(actor.role, case.level, case.status):
         raise PermissionDenied("error.forbidden")
     edit = validate(CaseEdit, {k: v for k, v in data.items() if k in EDITABLE})
-    given = edit.model_dump(exclude_unset=True)
+    # A place and a category cannot be emptied, only changed: a missing one means "leave as is".
+    given = {k: v for k, v in edit.model_dump(exclude_unset=True).items() if v is not None or k.startswith("reporter")}
     errors: Errors = {}
     if "org_id" in given:
         errors |= placement_errors(tree, actor, given["org_id"])
@@ -308,7 +308,8 @@ def _conflict(session: Session, case: Case) -> Conflict:
     last = session.exec(
         select(CaseHistory.at, User.display_name)
         .outerjoin(User, col(User.id) == CaseHistory.actor_id)
-        .where(CaseHistory.case_id == case.id)
+        # Mediation entries do not change the case's version: name whoever last changed the case itself.
+        .where(CaseHistory.case_id == case.id, CaseHistory.action != "mediation")
         .order_by(col(CaseHistory.id).desc())
     ).first()
     who = (last[1] if last and last[1] else "system") if last else "?"

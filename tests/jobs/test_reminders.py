@@ -21,7 +21,7 @@ from jobs.reminders import send_overdue_reminders
 from portal import clock, mailer
 from portal.config import get_settings
 from portal.queue import default_retry, enqueue, get_queue
-from portal.services import users
+from portal.services import users, workflow
 from portal.services.job_status import queue_health
 from tests.helpers import actor_for, category, create_case, node
 from tests.jobs.support import (
@@ -139,6 +139,33 @@ def test_unassigned_case_goes_to_nearest_staff_above_it(demo_database: str, froz
             for ref in (in_zhengjiatai, in_wangjiazhuang)
         }
         root_staff = session.exec(select(User).where(User.username == "staff")).one()
+    # Dispatched five days ago (the SLA clock starts), then handed back by the handler: overdue, and nobody's.
+    now = frozen_clock.instant
+    frozen_clock.set(five_days_ago)
+    with session_scope(write=True) as session:
+        for reference in (in_zhengjiatai, in_wangjiazhuang):
+            for to_status, extra in (("accepted", {}), ("dispatched", {"assignee_id": root_staff.id})):
+                version = session.exec(select(Case.version).where(Case.reference == reference)).one()
+                workflow.transition_case(
+                    session=session,
+                    actor=staff,
+                    reference=reference,
+                    to_status=to_status,
+                    expected_version=version,
+                    **extra,
+                )
+    frozen_clock.set(now)
+    with session_scope(write=True) as session:
+        for reference in (in_zhengjiatai, in_wangjiazhuang):
+            version = session.exec(select(Case.version).where(Case.reference == reference)).one()
+            workflow.transition_case(
+                session=session,
+                actor=staff,
+                reference=reference,
+                to_status="accepted",
+                expected_version=version,
+                note="不属于本人职责",
+            )
 
     result = send_overdue_reminders()
 

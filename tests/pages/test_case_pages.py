@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 from streamlit.testing.v1 import AppTest
 
-from db.models import Case, CaseHistory
+from db.models import Case, CaseHistory, Category, Mediation
 from db.session import session_scope
 from portal.i18n import t
 from portal.services import cases
@@ -100,18 +100,58 @@ def test_user_text_is_shown_as_text_not_markup(logged_in: Callable[[str], AppTes
     assert not any(text in el.value for el in at.markdown)
 
 
-def test_handler_moves_a_case_along_and_the_history_shows_it(logged_in: Callable[[str], AppTest]) -> None:
+def save_move(at: AppTest) -> AppTest:
+    return next(b for b in at.main.button if b.label == t("case.save_status", "zh")).click().run()
+
+
+def test_a_grid_worker_takes_a_small_matter_from_report_to_close_in_the_page(
+    logged_in: Callable[[str], AppTest],
+) -> None:
     with session_scope(write=True) as session:
         reference = create_case(session, actor_for(session, "grid"))
     at = open_case(logged_in("grid"), reference)
-    assert at.main.radio[0].options == [t("status.accepted", "zh"), t("status.rejected", "zh")]
-    at.main.radio[0].set_value("accepted")
-    at.main.button[0].click().run()
+    radio = at.radio(key=f"move_to_{reference}")
+    assert radio.options == [t("status.accepted", "zh")]  # a grid worker cannot reject: staff decide that
+    save_move(at)
     assert at.success[0].value == t("case.status_saved", "zh", status=t("status.accepted", "zh"))
-    history = at.dataframe[-1].value
-    assert list(history[t("history.action", "zh")]) == [t("action.created", "zh"), t("action.status", "zh")]
+    save_move(at)  # dispatched: the routing rules give the grid's cases to its own grid worker
+    save_move(at)  # in progress
+    at.radio(key=f"move_to_{reference}").set_value("resolved").run()
+    at.main.text_area[0].input("已联系物业清理楼道")
+    save_move(at)
+    satisfaction = next(r for r in at.main.radio if r.label == t("field.satisfaction", "zh"))
+    satisfaction.set_value("satisfied")
+    save_move(at)
     with session_scope() as session:
-        assert session.exec(select(Case.status).where(Case.reference == reference)).one() == "accepted"
+        case = session.exec(select(Case).where(Case.reference == reference)).one()
+    assert (case.status, case.close_reason, case.satisfaction) == ("closed", "resolved", "satisfied")
+    assert case.assignee_id == actor_for_id("grid") and case.resolution == "已联系物业清理楼道"
+    history = at.dataframe[-1].value
+    assert list(history[t("history.action", "zh")]) == [t("action.created", "zh")] + [t("action.status", "zh")] * 5
+    assert "王磊" in " ".join(history[t("history.changes", "zh")])  # the dispatch named the handler
+
+
+def test_a_move_missing_what_it_needs_is_refused_with_the_reason(logged_in: Callable[[str], AppTest]) -> None:
+    with session_scope(write=True) as session:
+        reference = create_case(session, actor_for(session, "staff"))
+    at = open_case(logged_in("staff"), reference)
+    at.radio(key=f"move_to_{reference}").set_value("rejected").run()
+    save_move(at)  # no reason given
+    assert t("error.reason_required", "zh") in at.error[0].value
+    with session_scope() as session:
+        assert session.exec(select(Case.status).where(Case.reference == reference)).one() == "received"
+
+
+def test_staff_escalate_and_the_level_changes(logged_in: Callable[[str], AppTest]) -> None:
+    with session_scope(write=True) as session:
+        reference = create_case(session, actor_for(session, "staff"))
+    at = open_case(logged_in("staff"), reference)
+    reason = next(a for a in at.main.text_area if a.label == t("case.escalate_reason", "zh"))
+    reason.input("涉及多个网格，需要社区协调")
+    next(b for b in at.main.button if b.label == t("case.escalate_save", "zh")).click().run()
+    assert at.success[0].value == t("case.escalated", "zh")
+    level = next(m.value for m in at.metric if m.label == t("case.level", "zh"))
+    assert level == t("level.community", "zh")
 
 
 def test_leader_reads_a_case_without_workflow_buttons_or_full_phone(logged_in: Callable[[str], AppTest]) -> None:
@@ -131,14 +171,39 @@ def test_second_save_of_the_same_case_is_refused_and_names_who_changed_it(
         reference = create_case(session, actor_for(session, "grid"))
     first = open_case(logged_in("grid"), reference)
     second = open_case(logged_in("staff"), reference)  # both have the case open at version 1
-    first.main.radio[0].set_value("accepted")
-    first.main.button[0].click().run()
-    second.main.radio[0].set_value("rejected")
-    second.text_area[0].input("重复上报")
-    second.main.button[0].click().run()
+    save_move(first)  # the grid worker accepts it
+    save_move(second)  # the staff member, still looking at version 1, presses Save on "accepted" too
     assert "王磊" in second.error[0].value  # the grid worker's display name
     with session_scope() as session:
         assert session.exec(select(Case.status).where(Case.reference == reference)).one() == "accepted"
         case_id = session.exec(select(Case.id).where(Case.reference == reference)).one()
         actions = session.exec(select(CaseHistory.action).where(CaseHistory.case_id == case_id)).all()
     assert actions == ["created", "status"]
+
+
+def actor_for_id(username: str) -> int | None:
+    with session_scope() as session:
+        return actor_for(session, username).user_id
+
+
+def page_text(at: AppTest) -> str:
+    """Everything the page shows as text: headings, captions, text, metrics and table cells."""
+    parts = [el.value for el in (*at.subheader, *at.caption, *at.markdown, *at.text)]
+    parts += [str(m.value) for m in at.metric]
+    parts += [str(v) for df in at.dataframe for v in df.value.to_numpy().ravel()]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_a_dispute_case_shows_its_mediation_and_other_cases_do_not(logged_in: Callable[[str], AppTest]) -> None:
+    with session_scope() as session:
+        dispute = session.exec(select(Case.reference).join(Mediation, col(Mediation.case_id) == Case.id)).first()
+        other = session.exec(
+            select(Case.reference)
+            .join(Category, col(Category.id) == Case.category_id)
+            .where(Category.name != "矛盾纠纷")
+        ).first()
+    at = open_case(logged_in("leader"), str(dispute))
+    assert t("mediation.title", "zh") in [h.value for h in at.subheader]
+    assert "综治中心" in page_text(at)  # the demo's mediations are led by the governance centre (the "1")
+    at = open_case(logged_in("leader"), str(other))
+    assert t("mediation.title", "zh") not in [h.value for h in at.subheader]

@@ -42,6 +42,12 @@ def test_leader_sees_the_service_figures_for_the_last_twelve_months(logged_in: C
     assert metric(at, "kpi.cases_total") == f"{expected.cases_total:,}"
     assert metric(at, "kpi.overdue_now") == f"{expected.overdue_now:,}"
     assert metric(at, "kpi.resolved_share") == f"{expected.resolved_share:.1%}"
+    assert metric(at, "kpi.concluded_share") == f"{expected.concluded_share:.1%}"
+    assert metric(at, "kpi.on_time_share") == f"{expected.on_time_share:.1%}"
+    assert metric(at, "kpi.closed_at_grid_share") == f"{expected.closed_at_grid_share:.1%}"
+    assert metric(at, "kpi.satisfaction_share") == f"{expected.satisfaction_share:.1%}"
+    assert metric(at, "kpi.mediations") == f"{expected.outcomes.mediations:,}"
+    assert expected.outcomes.mediations > 500  # the demo's dispute cases all have mediation records
     by_unit = charts(at)[t("kpi.by_unit", "zh")]
     assert dict(zip(by_unit["unit"], by_unit["count"], strict=True)) == {u.name: u.count for u in expected.by_unit}
 

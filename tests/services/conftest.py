@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from db.models import Case, Category, OrgNode, User
 from db.session import session_scope
 from portal import clock
-from portal.services import cases, users, workflow
+from portal.services import case_rules, cases, users, workflow
 from tests.helpers import DEMO_PASSWORD, actor_for
 
 # The office's zone (the default PORTAL_TIMEZONE), written out so expectations do not come from the code under test.
@@ -125,19 +125,34 @@ def count_rows(session: Session, model: type[Case] | type[User]) -> int:
     return session.exec(select(func.count()).select_from(model)).one()
 
 
-def advance(session: Session, username: str, reference: str, *statuses: str, note: str = "已处理完毕") -> Case:
-    """Move a case through `statuses` as `username`, each step from the version just read (as the page does)."""
+def advance(
+    session: Session,
+    username: str,
+    reference: str,
+    *statuses: str,
+    note: str = "已处理完毕",
+    assignee: str = "staff",
+    satisfaction: str = "satisfied",
+) -> Case:
+    """Move a case through `statuses` as `username`, each step from the version just read (as the page does),
+    giving what each move needs: a note, the handler to dispatch to (`assignee`), the follow-up's satisfaction."""
     actor = actor_for(session, username)
     case = None
     for status in statuses:
-        version = cases.get_case(session=session, actor=actor, reference=reference).case.version
+        current = cases.get_case(session=session, actor=actor, reference=reference).case
+        needs = case_rules.needs(current.status, status) if (current.status, status) in _MOVES else ()
         case = workflow.transition_case(
             session=session,
             actor=actor,
             reference=reference,
             to_status=status,
-            expected_version=version,
-            note=note if status in ("resolved", "rejected") else "",
+            expected_version=current.version,
+            note=note if "note" in needs else "",
+            assignee_id=actor_for(session, assignee).user_id if "assignee" in needs else None,
+            satisfaction=satisfaction if "satisfaction" in needs else None,
         )
     assert case is not None
     return case
+
+
+_MOVES = {(a.value, b.value) for a, b in case_rules.MOVES}

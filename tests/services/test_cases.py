@@ -45,7 +45,7 @@ def register(username: str = "staff", **overrides: Any) -> str:
 # --- Registering ------------------------------------------------------------------------------------------
 
 
-def test_a_registered_case_gets_a_reference_a_due_time_and_a_created_history_row(
+def test_a_registered_case_gets_a_reference_and_a_created_history_row_and_no_clock_yet(
     world: World, frozen_clock: FrozenClock
 ) -> None:
     # 01:30 in the office on 10 April is still 9 April in UTC: the reference carries the office's day.
@@ -65,13 +65,14 @@ def test_a_registered_case_gets_a_reference_a_due_time_and_a_created_history_row
     assert detail.case.level == "grid"
     assert detail.case.reported_on == date(2026, 4, 10)
     assert detail.case.reported_at == reported_at
-    assert detail.case.due_at == reported_at + timedelta(days=3)  # 环境卫生: 3 SLA days
+    assert detail.case.due_at is None  # the SLA clock starts at dispatch
     assert detail.case.version == 1
     assert detail.org == "郑家台社区第一网格"
     assert detail.category == "环境卫生"
     assert detail.reporter_phone == "13912345678"  # spaces typed in the form are dropped
     assert detail.overdue is False
-    assert detail.next_statuses == ("accepted", "rejected")
+    assert detail.next_statuses == ("accepted", "rejected")  # staff
+    assert detail_as("grid", reference).next_statuses == ("accepted",)  # a grid-level case of their own grid
     assert [(h.action, h.actor) for h in detail.history] == [("created", "王磊（郑家台一网格）")]
     assert detail.history[0].at == frozen_clock.current
 
@@ -90,7 +91,6 @@ def test_reference_prefix_follows_the_source_and_level_follows_the_node(world: W
             detail = detail_as("staff", reference)
             assert reference.startswith(f"{prefix}-")
             assert detail.case.level == level
-            assert detail.case.due_at == detail.case.reported_at + timedelta(days=15)  # 矛盾纠纷: 15 SLA days
 
 
 BAD_INPUT: dict[str, tuple[str, Callable[[World], dict[str, Any]], str]] = {
@@ -301,29 +301,35 @@ def test_an_empty_list_has_one_empty_page(world: World) -> None:
 
 @pytest.fixture
 def assorted(world: World, frozen_clock: FrozenClock) -> dict[str, str]:
-    """Five cases with known status, source, category, age and text (clock: 2026-04-10 10:00 local)."""
-    five_days_ago = frozen_clock.current - timedelta(days=5)
+    """Six cases with known status, source, category, age and text (clock: 2026-04-10 10:00 local).
+
+    Three were reported and dispatched five days ago (the SLA clock starts at dispatch): a sanitation case
+    now past its 3 days, one resolved in time, and a dispute within its 15. One was reported five days ago
+    and never dispatched: late in a sense, but no clock runs on it yet.
+    """
+    now = frozen_clock.current
+    frozen_clock.set(now - timedelta(days=5))
     made = {
-        "late": register(reported_at=five_days_ago, description="背街小巷卫生死角长期无人清理"),
-        "late_but_resolved": register(reported_at=five_days_ago, description="下水道堵塞，污水外溢"),
-        "dispute": register(
-            reported_at=five_days_ago,
-            category_id=world.categories["矛盾纠纷"],
-            description="邻里因噪音问题发生争执",
-        ),
-        "hotline": register(source="hotline", reported_at=hours_ago(1), description="楼道私拉电线给电动车充电"),
-        "rejected": register(reported_at=hours_ago(2), description="重复上报的楼道杂物"),
+        "late": register(description="背街小巷卫生死角长期无人清理"),
+        "late_but_resolved": register(description="下水道堵塞，污水外溢"),
+        "dispute": register(category_id=world.categories["矛盾纠纷"], description="邻里因噪音问题发生争执"),
+        "waiting": register(description="小区门口垃圾桶破损"),
     }
     with session_scope(write=True) as session:
-        advance(session, "staff", made["late_but_resolved"], "accepted", "resolved")
-        advance(session, "staff", made["dispute"], "accepted", "in_progress")
+        advance(session, "staff", made["late"], "accepted", "dispatched")
+        advance(session, "staff", made["late_but_resolved"], "accepted", "dispatched", "in_progress", "resolved")
+        advance(session, "staff", made["dispute"], "accepted", "dispatched", "in_progress")
+    frozen_clock.set(now)
+    made["hotline"] = register(source="hotline", reported_at=hours_ago(1), description="楼道私拉电线给电动车充电")
+    made["rejected"] = register(reported_at=hours_ago(2), description="重复上报的楼道杂物")
+    with session_scope(write=True) as session:
         advance(session, "staff", made["rejected"], "rejected", note="重复上报")
     return made
 
 
 def test_filter_by_status(assorted: dict[str, str]) -> None:
     assert set(references(list_as("staff", CaseFilters(statuses=("received",))))) == {
-        assorted["late"],
+        assorted["waiting"],
         assorted["hotline"],
     }
     both = list_as("staff", CaseFilters(statuses=("resolved", "rejected")))
@@ -337,11 +343,35 @@ def test_filter_by_source_and_category(world: World, assorted: dict[str, str]) -
 
 
 def test_overdue_means_open_and_past_due(assorted: dict[str, str]) -> None:
-    # 环境卫生 is due after 3 days; the dispute has 15; the resolved and rejected ones are no longer open.
+    # 环境卫生 is due 3 days after dispatch; the dispute has 15; the resolved and rejected ones are no longer
+    # open; the waiting one was never dispatched, so no clock runs on it.
     overdue = list_as("staff", CaseFilters(overdue=True))
     assert references(overdue) == [assorted["late"]]
     flags = {row.reference: row.overdue for row in list_as("staff").rows}
     assert flags == {ref: name == "late" for name, ref in assorted.items()}
+
+
+def test_red_amber_green_and_due_within_n_days(assorted: dict[str, str], frozen_clock: FrozenClock) -> None:
+    sla = {row.reference: row.sla for row in list_as("staff").rows}
+    assert sla == {
+        assorted["late"]: "red",
+        assorted["dispute"]: "green",  # 10 days left
+        assorted["late_but_resolved"]: None,  # done: no clock
+        assorted["waiting"]: None,  # not dispatched: no clock yet
+        assorted["hotline"]: None,
+        assorted["rejected"]: None,
+    }
+    assert references(list_as("staff", CaseFilters(due_within_days=10))) == [assorted["dispute"]]
+    assert list_as("staff", CaseFilters(due_within_days=9)).total == 0
+    frozen_clock.advance(days=9, hours=12)  # half a day left on the dispute
+    assert {row.reference: row.sla for row in list_as("staff").rows}[assorted["dispute"]] == "amber"
+
+
+def test_sorting_by_due_time_puts_the_most_urgent_first(assorted: dict[str, str]) -> None:
+    by_due = references(list_as("staff", CaseFilters(sort="due")))
+    assert by_due[:2] == [assorted["late"], assorted["dispute"]]  # the cases with a running clock, soonest first
+    oldest = references(list_as("staff", CaseFilters(sort="oldest")))
+    assert oldest[-2:] == [assorted["rejected"], assorted["hotline"]]
 
 
 def test_search_finds_a_reference_in_any_case_and_a_phrase_of_the_description(assorted: dict[str, str]) -> None:
@@ -372,12 +402,21 @@ def test_day_filters_use_the_office_day(world: World, frozen_clock: FrozenClock)
 # --- The workflow -----------------------------------------------------------------------------------------
 
 
-def test_a_case_goes_from_received_to_closed_and_every_step_is_in_the_history(
+def test_a_grid_worker_takes_a_small_matter_from_report_to_close_and_every_step_is_in_the_history(
     world: World, frozen_clock: FrozenClock
 ) -> None:
+    # "Small matters do not leave the grid": a grid-level case of their own grid, accepted, dispatched to
+    # themselves, handled, resolved and closed after the follow-up visit, all by the grid worker.
     reference = register("grid")
-    steps = [("accepted", ""), ("in_progress", ""), ("resolved", "已协调环卫部门清运完毕"), ("closed", "")]
-    for version, (status, note) in enumerate(steps, start=1):
+    grid_worker = world.users["grid"]
+    steps = [
+        ("accepted", {}),
+        ("dispatched", {"assignee_id": grid_worker}),
+        ("in_progress", {}),
+        ("resolved", {"note": "已协调环卫部门清运完毕"}),
+        ("closed", {"satisfaction": "satisfied"}),
+    ]
+    for version, (status, extra) in enumerate(steps, start=1):
         frozen_clock.advance(hours=1)
         with session_scope(write=True) as session:
             case = workflow.transition_case(
@@ -386,37 +425,44 @@ def test_a_case_goes_from_received_to_closed_and_every_step_is_in_the_history(
                 reference=reference,
                 to_status=status,
                 expected_version=version,
-                note=note,
+                **extra,
             )
             assert (case.status, case.version) == (status, version + 1)
 
     detail = detail_as("staff", reference)
     assert detail.case.status == "closed"
+    assert (detail.case.close_reason, detail.case.satisfaction) == ("resolved", "satisfied")
     assert detail.case.resolution == "已协调环卫部门清运完毕"
-    assert detail.case.resolved_at == datetime(2026, 4, 10, 5, 0, tzinfo=UTC)  # the third step, 3 h in
+    assert detail.case.dispatched_at == datetime(2026, 4, 10, 4, 0, tzinfo=UTC)  # the second step, 2 h in
+    assert detail.case.due_at == detail.case.dispatched_at + timedelta(days=3)  # 环境卫生: 3 SLA days from dispatch
+    assert detail.case.resolved_at == datetime(2026, 4, 10, 6, 0, tzinfo=UTC)
+    assert detail.case.closed_at == datetime(2026, 4, 10, 7, 0, tzinfo=UTC)
     assert detail.next_statuses == ()
     assert [(h.action, h.actor) for h in detail.history] == [("created", "王磊（郑家台一网格）")] + [
         ("status", "王磊（郑家台一网格）")
-    ] * 4
+    ] * 5
     assert [h.changes["status"] for h in detail.history[1:]] == [
         ["received", "accepted"],
-        ["accepted", "in_progress"],
+        ["accepted", "dispatched"],
+        ["dispatched", "in_progress"],
         ["in_progress", "resolved"],
         ["resolved", "closed"],
     ]
-    assert detail.history[3].note == "已协调环卫部门清运完毕"
-    assert detail.history[3].changes["resolution"] == [None, "已协调环卫部门清运完毕"]
+    assert detail.history[2].changes["assignee"] == [None, "王磊（郑家台一网格）"]
+    assert detail.history[4].note == "已协调环卫部门清运完毕"
+    assert detail.history[4].changes["resolution"] == [None, "已协调环卫部门清运完毕"]
+    assert detail.history[5].changes["satisfaction"] == [None, "satisfied"]
 
 
 def test_reopening_a_resolved_case_clears_its_resolution_time(world: World) -> None:
     reference = register()
     with session_scope(write=True) as session:
-        advance(session, "staff", reference, "accepted", "resolved")
+        advance(session, "staff", reference, "accepted", "dispatched", "in_progress", "resolved")
     assert detail_as("staff", reference).case.resolved_at is not None
     with session_scope(write=True) as session:
         case = advance(session, "staff", reference, "in_progress")
     assert (case.status, case.resolved_at) == ("in_progress", None)
-    assert detail_as("staff", reference).next_statuses == ("resolved",)
+    assert detail_as("staff", reference).next_statuses == ("resolved", "closed")
 
 
 def test_a_move_the_workflow_does_not_allow_is_refused(world: World, subtests: Subtests) -> None:
@@ -424,7 +470,9 @@ def test_a_move_the_workflow_does_not_allow_is_refused(world: World, subtests: S
         ((), "resolved"),  # received must be accepted first
         ((), "closed"),
         ((), "in_progress"),
-        (("accepted", "resolved", "closed"), "in_progress"),  # closed is final
+        (("accepted",), "in_progress"),  # dispatched first: someone must be handling it
+        (("accepted",), "resolved"),
+        (("accepted", "dispatched", "in_progress", "resolved", "closed"), "in_progress"),  # closed is final
         (("rejected",), "accepted"),  # rejected is final
         ((), "done"),  # not a status at all
     ]:
@@ -450,7 +498,10 @@ def test_a_move_the_workflow_does_not_allow_is_refused(world: World, subtests: S
 
 @pytest.mark.parametrize(
     ("path", "target", "key"),
-    [(("accepted",), "resolved", "error.resolution_required"), ((), "rejected", "error.reason_required")],
+    [
+        (("accepted", "dispatched", "in_progress"), "resolved", "error.resolution_required"),
+        ((), "rejected", "error.reason_required"),
+    ],
 )
 def test_resolving_needs_a_resolution_and_rejecting_needs_a_reason(
     world: World, path: tuple[str, ...], target: str, key: str
@@ -572,7 +623,7 @@ def test_the_second_of_two_identical_moves_is_refused_naming_who_saved_first(
 def test_a_stale_resolution_does_not_overwrite_the_other_users_change(world: World) -> None:
     reference = register("staff")
     with session_scope(write=True) as session:
-        advance(session, "staff", reference, "accepted")
+        advance(session, "staff", reference, "accepted", "dispatched", assignee="grid")
     stale = detail_as("staff", reference).case.version
     with session_scope(write=True) as session:
         advance(session, "grid", reference, "in_progress")
@@ -590,7 +641,7 @@ def test_a_stale_resolution_does_not_overwrite_the_other_users_change(world: Wor
     assert (after.case.status, after.case.version) == ("in_progress", stale + 1)
     assert (after.case.resolution, after.case.resolved_at) == (None, None)
     assert [h.actor for h in after.history][-1] == "王磊（郑家台一网格）"
-    assert len(after.history) == 3
+    assert len(after.history) == 4
 
 
 # --- The reporter's phone ---------------------------------------------------------------------------------

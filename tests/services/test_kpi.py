@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlmodel import select
 from db.models import Category
 from db.session import session_scope
 from portal import clock, periods
-from portal.services import activities, kpi
+from portal.services import activities, cases, kpi, workflow
 from portal.services.errors import NotFound
 from portal.services.kpi import KpiFilters
 from tests.conftest import ROOT
@@ -33,16 +34,36 @@ def units(summary: kpi.KpiSummary) -> list[tuple[str, int]]:
     return [(u.name, u.count) for u in summary.by_unit]
 
 
+_CLOCK: list[FrozenClock | None] = []
+
+
+@pytest.fixture(autouse=True)
+def _clock_for_register(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Only tests that froze the clock themselves get their cases dispatched "at the report time".
+    frozen = request.getfixturevalue("frozen_clock") if "frozen_clock" in request.fixturenames else None
+    _CLOCK.append(frozen)
+    yield
+    _CLOCK.pop()
+
+
 def register(world: World, org: str, reported_at: datetime, *statuses: str, **overrides: Any) -> str:
-    """A case registered by the sub-district staff, then moved through `statuses`."""
-    with session_scope(write=True) as session:
-        if "category" in overrides:
-            overrides["category_id"] = category(session, overrides.pop("category")).id
-        reference = create_case(
-            session, actor_for(session, "staff"), org_id=world.nodes[org], reported_at=reported_at, **overrides
-        )
-        if statuses:
-            advance(session, "staff", reference, *statuses)
+    """A case registered by the sub-district staff at `reported_at`, then moved through `statuses` at once
+    (so a dispatch starts its SLA clock at the report time); the clock is put back afterwards."""
+    clock_ = _CLOCK[-1]
+    assert clock_ is not None, "register() moves the clock: the test must use the frozen_clock fixture"
+    now = clock_.current
+    clock_.set(reported_at)
+    try:
+        with session_scope(write=True) as session:
+            if "category" in overrides:
+                overrides["category_id"] = category(session, overrides.pop("category")).id
+            reference = create_case(
+                session, actor_for(session, "staff"), org_id=world.nodes[org], reported_at=reported_at, **overrides
+            )
+            if statuses:
+                advance(session, "staff", reference, *statuses)
+    finally:
+        clock_.set(now)
     return reference
 
 
@@ -96,11 +117,13 @@ def test_the_demo_figures_are_a_faithful_copy_of_the_seed() -> None:
 @pytest.fixture
 def six_cases(world: World, frozen_clock: FrozenClock) -> World:
     """Six cases in March 2026: 2 + 1 in 郑家台's grids, 1 at 郑家台 itself, 1 at the sub-district, 1 in 詹家拐子."""
-    register(world, "郑家台社区第一网格", local(2026, 3, 2, 9, 0), "accepted", "resolved")
+    register(world, "郑家台社区第一网格", local(2026, 3, 2, 9, 0), "accepted", "dispatched", "in_progress", "resolved")
     register(world, "郑家台社区第一网格", local(2026, 3, 3, 9, 0), category="矛盾纠纷")
     register(world, "郑家台社区第二网格", local(2026, 3, 4, 9, 0), "accepted")
-    register(world, "郑家台社区", local(2026, 3, 5, 9, 0), "accepted", "in_progress")
-    register(world, "皋兰路街道", local(2026, 3, 6, 9, 0), "accepted", "resolved", "closed")
+    register(world, "郑家台社区", local(2026, 3, 5, 9, 0), "accepted", "dispatched", "in_progress")
+    register(
+        world, "皋兰路街道", local(2026, 3, 6, 9, 0), "accepted", "dispatched", "in_progress", "resolved", "closed"
+    )
     register(world, "詹家拐子社区第一网格", local(2026, 3, 7, 9, 0), source="hotline")
     return world
 
@@ -129,7 +152,11 @@ def test_narrowing_to_a_node_inside_scope_reports_that_node_by_its_children(six_
     community = summary_as("leader", KpiFilters(org_id=six_cases.nodes["郑家台社区"]))
     assert units(community) == units(summary_as("leader.zjt"))
     grid = summary_as("leader.zjt", KpiFilters(org_id=six_cases.nodes["郑家台社区第一网格"]))
-    assert (grid.scope_name, units(grid), grid.outcomes.concluded) == ("郑家台社区第一网格", [("郑家台社区第一网格", 2)], 1)
+    assert (grid.scope_name, units(grid), grid.outcomes.concluded) == (
+        "郑家台社区第一网格",
+        [("郑家台社区第一网格", 2)],
+        1,
+    )
     assert units(summary_as("grid")) == [("郑家台社区第一网格", 2)]
 
 
@@ -230,14 +257,19 @@ def test_this_month_starts_at_midnight_office_time(world: World, frozen_clock: F
 
 @pytest.fixture
 def overdue_mix(world: World, frozen_clock: FrozenClock) -> World:
-    """Clock: 10 April 2026, 10:00 office time. Three open cases are past due; two more are past due but done."""
+    """Clock: 10 April 2026, 10:00 office time. Three open cases are past due; two more are past due but done.
+
+    Each case is dispatched when reported (the SLA clock starts at dispatch); one is never dispatched.
+    """
     grid = "郑家台社区第一网格"
-    register(world, grid, local(2026, 2, 1, 9, 0))  # received, due 4 Feb: overdue (February)
-    register(world, grid, local(2026, 4, 5, 10, 0), "accepted", "in_progress", category="安全隐患")  # due 7 Apr
-    register(world, grid, local(2026, 4, 9, 9, 0))  # due 12 Apr 09:00: not yet
-    register(world, grid, local(2026, 2, 1, 9, 0), "accepted", "resolved")  # past due but resolved
-    register(world, grid, local(2026, 2, 1, 9, 0), "rejected")  # past due but rejected
-    register(world, "詹家拐子社区第一网格", local(2026, 3, 1, 9, 0))  # received, due 4 Mar: overdue
+    sent = ("accepted", "dispatched")
+    register(world, grid, local(2026, 2, 1, 9, 0), *sent)  # due 4 Feb: overdue (February)
+    register(world, grid, local(2026, 4, 5, 10, 0), *sent, "in_progress", category="安全隐患")  # due 7 Apr
+    register(world, grid, local(2026, 4, 9, 9, 0), *sent)  # due 12 Apr 09:00: not yet
+    register(world, grid, local(2026, 2, 1, 9, 0), *sent, "in_progress", "resolved")  # past due but resolved
+    register(world, grid, local(2026, 2, 1, 9, 0), "rejected")  # rejected
+    register(world, grid, local(2026, 1, 15, 9, 0))  # never dispatched: no clock, never overdue
+    register(world, "詹家拐子社区第一网格", local(2026, 3, 1, 9, 0), *sent)  # due 4 Mar: overdue
     return world
 
 
@@ -284,3 +316,51 @@ def test_activity_targets_are_those_of_the_scope_and_year(world: World, frozen_c
     assert {a.kind: a.target for a in summary_as("leader.zjt").activities}["safety_training"] == 3
     last_year = summary_as("leader", KpiFilters(date_from=date(2025, 1, 1), date_to=date(2025, 12, 31)))
     assert {a.kind: (a.count, a.target) for a in last_year.activities}["safety_training"] == (0, None)
+
+
+def test_concluded_resolved_on_time_grid_share_and_satisfaction_counted_by_hand(
+    world: World, frozen_clock: FrozenClock
+) -> None:
+    grid, community = "郑家台社区第一网格", "郑家台社区"
+    sent = ("accepted", "dispatched", "in_progress")
+    # A: a grid-level small matter, resolved at once and closed after the visit: satisfied.
+    register(world, grid, local(2026, 3, 2, 9, 0), *sent, "resolved", "closed")
+    # B: closed at the grid level without a resolution (no action needed): concluded, not resolved.
+    b = register(world, grid, local(2026, 3, 3, 9, 0), "accepted")
+    # C: a community-level case resolved two days after its 3-day SLA: resolved, but late.
+    c = register(world, community, local(2026, 3, 4, 9, 0), *sent)
+    # D: still in progress.
+    register(world, community, local(2026, 3, 5, 9, 0), *sent)
+    # E: escalated from the grid to the community, then resolved and closed: the resident was dissatisfied.
+    e = register(world, grid, local(2026, 3, 6, 9, 0), "accepted")
+    with session_scope(write=True) as session:
+        staff = actor_for(session, "staff")
+        version = cases.get_case(session=session, actor=staff, reference=b).case.version
+        workflow.transition_case(
+            session=session,
+            actor=staff,
+            reference=b,
+            to_status="closed",
+            expected_version=version,
+            close_reason="no_action_needed",
+        )
+        version = cases.get_case(session=session, actor=staff, reference=e).case.version
+        workflow.escalate_case(
+            session=session, actor=staff, reference=e, expected_version=version, direction=1, reason="涉及多个网格"
+        )
+        advance(session, "staff", e, "dispatched", "in_progress", "resolved")
+        advance(session, "staff", e, "closed", satisfaction="dissatisfied")
+    frozen_clock.set(local(2026, 3, 9, 9, 0))  # C was due 7 March 09:00
+    with session_scope(write=True) as session:
+        advance(session, "staff", c, "resolved")
+
+    shown = summary_as("leader")
+    assert shown.outcomes.total == 5
+    assert (shown.outcomes.concluded, shown.outcomes.resolved, shown.outcomes.closed) == (4, 3, 3)
+    assert shown.concluded_share == pytest.approx(4 / 5)  # 办结率
+    assert shown.resolved_share == pytest.approx(3 / 5)  # 解决率: B was closed without being solved
+    assert shown.on_time_share == pytest.approx(2 / 3)  # C was late
+    assert shown.closed_at_grid_share == pytest.approx(2 / 3)  # A and B; E was closed at the community level
+    assert shown.satisfaction_share == pytest.approx(1 / 2)  # A satisfied, E not
+    as_json = shown.to_json()
+    assert (as_json["concluded_share"], as_json["resolved_share"], as_json["on_time_share"]) == (0.8, 0.6, 0.6667)

@@ -1,0 +1,1 @@
+"""Streamlit building blocks that pages share: each draws one panel and calls one service per save."""
