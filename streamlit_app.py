@@ -17,6 +17,7 @@ PAGES = {
     "activities": ("pages/activities.py", ":material/health_and_safety:"),
     "jobs": ("pages/jobs.py", ":material/schedule:"),
     "admin_users": ("pages/admin_users.py", ":material/manage_accounts:"),
+    "admin_rules": ("pages/admin_rules.py", ":material/rule:"),
 }
 HIDDEN = {"case_detail"}  # opened from the case list, not from the menu
 

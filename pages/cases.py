@@ -1,4 +1,4 @@
-"""Cases: filter, page through, open one."""
+"""Cases: filter, sort, page through, open one."""
 
 from __future__ import annotations
 
@@ -7,18 +7,30 @@ import streamlit as st
 
 from db.models import CaseSource, CaseStatus
 from db.session import session_scope
-from portal import ui
+from portal import clock, periods, ui
 from portal.defaults import PAGE_SIZE
 from portal.i18n import label, t
 from portal.services import cases, orgs
-from portal.services.cases import CaseFilters
+from portal.services.cases import SORTS, CaseFilters
 
 actor = ui.require_page("cases")
 st.title(t("page.cases"))
+SLA_MARK = {"red": "🔴", "amber": "🟠", "green": "🟢"}
+DUE = ("any", "overdue", "1", "3", "7")
 
 with session_scope() as session:
     nodes = [(n.id or 0, n.name) for n in orgs.visible_nodes(session=session, actor=actor)]
     category_options = [(c.id or 0, c.name) for c in cases.categories(session=session)]
+    handlers = [(u.id or 0, u.display_name) for u in cases.handlers_in_scope(session=session, actor=actor)]
+
+
+def pick(column: st.delta_generator.DeltaGenerator, key: str, title: str, options: list[tuple[int, str]]) -> int | None:
+    """A select with 'all' first; returns the chosen id."""
+    names = dict(options)
+    return column.selectbox(
+        title, [None, *names], format_func=lambda v: t("filter.all") if v is None else names[v], key=key
+    )
+
 
 search_col, status_col, org_col = st.columns([2, 2, 2])
 search = search_col.text_input(t("filter.search"), key="cases_search", placeholder=t("filter.search_hint"))
@@ -26,40 +38,57 @@ statuses = status_col.multiselect(
     t("filter.status"), [s.value for s in CaseStatus], format_func=lambda s: label("status", s), key="cases_status"
 )
 org_id = org_col.selectbox(t("filter.unit"), [n for n, _ in nodes], format_func=dict(nodes).get, key="cases_org")
-cat_col, source_col, overdue_col = st.columns([2, 2, 2])
-category_id = cat_col.selectbox(
-    t("filter.category"),
-    [None, *[c for c, _ in category_options]],
-    format_func=lambda c: t("filter.all") if c is None else dict(category_options)[c],
-    key="cases_category",
-)
+cat_col, source_col, assignee_col = st.columns([2, 2, 2])
+category_id = pick(cat_col, "cases_category", t("filter.category"), category_options)
 source = source_col.selectbox(
     t("filter.source"),
     [None, *[s.value for s in CaseSource]],
     format_func=lambda s: t("filter.all") if s is None else label("source", s),
     key="cases_source",
 )
-overdue = overdue_col.checkbox(t("filter.overdue_only"), key="cases_overdue")
+assignee_id = pick(assignee_col, "cases_assignee", t("case.assignee"), handlers)
+period_col, due_col, sort_col = st.columns([2, 2, 2])
+period = period_col.selectbox(
+    t("filter.period"),
+    ["all", *[p for p in periods.PERIODS if p not in ("all", "custom")]],
+    format_func=lambda p: t(f"period.{p}"),
+    key="cases_period",
+)
+due = due_col.selectbox(t("filter.due"), DUE, format_func=lambda d: t(f"filter.due.{d}"), key="cases_due")
+sort = sort_col.selectbox(t("filter.sort"), SORTS, format_func=lambda s: t(f"filter.sort.{s}"), key="cases_sort")
 
+date_from, date_to = periods.resolve(period, clock.today())
 filters = CaseFilters(
-    org_id=org_id, category_id=category_id, source=source, statuses=tuple(statuses), overdue=overdue, search=search
+    date_from=date_from,
+    date_to=date_to,
+    org_id=org_id,
+    category_id=category_id,
+    source=source,
+    statuses=tuple(statuses),
+    overdue=due == "overdue",
+    due_within_days=int(due) if due.isdigit() else None,
+    assignee_id=assignee_id,
+    search=search,
+    sort=sort,
 )
 page_number = st.session_state.get("cases_page", 1)
+chosen_reference = None
 with ui.reported_errors(), session_scope() as session:
     result = cases.list_cases(session=session, actor=actor, filters=filters, page=page_number, page_size=PAGE_SIZE)
     st.caption(t("cases.count", total=result.total, page=result.page, pages=result.pages))
     table = pd.DataFrame(
         [
             {
+                t("case.sla"): f"{SLA_MARK[row.sla]} {label('sla', row.sla)}" if row.sla else "",
                 t("case.reference"): row.reference,
                 t("case.reported_at"): ui.local(row.reported_at),
                 t("case.source"): label("source", row.source),
                 t("case.category"): row.category,
                 t("case.org"): row.org,
                 t("case.status"): label("status", row.status),
+                t("case.level"): label("level", row.level),
                 t("case.assignee"): row.assignee or "",
                 t("case.due_at"): ui.local(row.due_at),
-                t("case.overdue"): "⚠" if row.overdue else "",
                 t("case.reporter_phone"): row.reporter_phone or "",
                 t("case.description"): row.description[:60],
             }
@@ -72,8 +101,10 @@ with ui.reported_errors(), session_scope() as session:
     st.number_input(t("cases.page"), min_value=1, max_value=result.pages, step=1, key="cases_page")
     chosen = event.selection.rows if event is not None else []
     if chosen:
-        st.switch_page("pages/case_detail.py", query_params={"ref": result.rows[chosen[0]].reference})
-    if result.rows:
-        reference = st.selectbox(t("cases.open"), [r.reference for r in result.rows], index=None, key="cases_open")
-        if reference:
-            st.switch_page("pages/case_detail.py", query_params={"ref": reference})
+        chosen_reference = result.rows[chosen[0]].reference
+    elif result.rows:
+        chosen_reference = st.selectbox(
+            t("cases.open"), [r.reference for r in result.rows], index=None, key="cases_open"
+        )
+if chosen_reference:
+    st.switch_page("pages/case_detail.py", query_params={"ref": chosen_reference})

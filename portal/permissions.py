@@ -16,6 +16,7 @@ PAGE_ACCESS: dict[str, frozenset[Role]] = {
     "activities": frozenset({Role.LEADER, Role.STAFF, Role.ADMIN}),
     "jobs": frozenset({Role.STAFF, Role.ADMIN}),
     "admin_users": frozenset({Role.ADMIN}),
+    "admin_rules": frozenset({Role.ADMIN}),
 }
 
 ACTIONS: dict[str, frozenset[Role]] = {

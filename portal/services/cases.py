@@ -375,3 +375,13 @@ def assignable_users(*, session: Session, actor: Actor, org_id: int) -> list[Use
         .order_by(col(User.display_name))
     ).all()
     return list(users)
+
+
+def handlers_in_scope(*, session: Session, actor: Actor) -> list[User]:
+    """Staff and grid workers bound inside the actor's scope (the choices of the list's assignee filter)."""
+    tree = load_tree(session=session)
+    visible = scope_ids(tree, actor)
+    stmt = select(User).where(col(User.role).in_(["staff", "grid_worker"])).order_by(col(User.display_name))
+    if visible is not None:
+        stmt = stmt.where(col(User.org_id).in_(sorted(visible)))
+    return list(session.exec(stmt).all())

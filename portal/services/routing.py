@@ -94,6 +94,15 @@ def save_rule(
     return rule
 
 
+def get_rule(*, session: Session, actor: Actor, rule_id: int) -> RoutingRule:
+    """One rule (admins)."""
+    _admin(actor)
+    rule = session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound("error.not_found")
+    return rule
+
+
 def _admin(actor: Actor) -> None:
     if not can(actor.role, "user.manage"):
         raise PermissionDenied("error.forbidden")

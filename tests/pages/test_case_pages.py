@@ -53,11 +53,37 @@ def test_leader_sees_masked_phones_in_the_list(logged_in: Callable[[str], AppTes
 
 def test_filters_narrow_the_list(logged_in: Callable[[str], AppTest]) -> None:
     at = logged_in("staff").switch_page(CASES).run()
-    at.checkbox(key="cases_overdue").check().run()
+    at.selectbox(key="cases_due").set_value("overdue").run()
     rows = table(at)
-    assert rows and all(row[t("case.overdue", "zh")] == "⚠" for row in rows)
+    red = f"🔴 {t('sla.red', 'zh')}"
+    assert rows and all(row[t("case.sla", "zh")] == red for row in rows)
+    with session_scope() as session:
+        overdue = cases.list_cases(
+            session=session, actor=actor_for(session, "staff"), filters=CaseFilters(overdue=True)
+        )
+    assert len(rows) == overdue.total
+    at.selectbox(key="cases_due").set_value("any")
     at.text_input(key="cases_search").input("XL-").run()
     assert all(str(row[t("case.reference", "zh")]).startswith("XL-") for row in table(at))
+
+
+def test_assignee_filter_and_urgency_sort(logged_in: Callable[[str], AppTest]) -> None:
+    at = logged_in("staff").switch_page(CASES).run()
+    with session_scope() as session:
+        grid = actor_for(session, "grid")
+        expected = cases.list_cases(
+            session=session, actor=actor_for(session, "staff"), filters=CaseFilters(assignee_id=grid.user_id)
+        )
+    at.selectbox(key="cases_assignee").set_value(grid.user_id).run()
+    rows = table(at)
+    assert {row[t("case.assignee", "zh")] for row in rows} == {grid.display_name}
+    assert at.caption[0].value.startswith(t("cases.count", "zh", total=expected.total, page=1, pages=expected.pages))
+    at.selectbox(key="cases_assignee").set_value(None)
+    at.selectbox(key="cases_sort").set_value("due").run()
+    marks = [row[t("case.sla", "zh")] for row in table(at)]
+    running = [m for m in marks if m]
+    assert running and marks[: len(running)] == running  # the cases with a running clock come first
+    assert running[0].startswith("🔴")  # and the most overdue of them at the top
 
 
 def test_staff_registers_a_case_and_it_is_saved(logged_in: Callable[[str], AppTest]) -> None:
