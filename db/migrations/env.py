@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers every table with the metadata)
@@ -15,16 +16,37 @@ target_metadata = SQLModel.metadata
 def run_migrations_online() -> None:
     engine = get_engine(config.attributes.get("url"))
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a table by copy and DROP; with foreign keys on, SQLite checks every dropped
+            # row against the referencing tables (quadratic for a self-reference at a million cases). Keys go
+            # off for the migration -- a PRAGMA that only works outside a transaction, hence the raw
+            # connection -- and are checked in full before the migration may commit.
+            _sqlite_pragma(connection, "PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
             # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
-            render_as_batch=connection.dialect.name == "sqlite",
+            render_as_batch=sqlite,
             compare_type=True,
         )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows pointing at nothing: {broken[:10]}")
+            connection.commit()
+        finally:
+            if sqlite:
+                _sqlite_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _sqlite_pragma(connection: Connection, pragma: str) -> None:
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    raw.execute(pragma)
 
 
 if context.is_offline_mode():
