@@ -14,6 +14,7 @@ PAGES = {
     "cases": ("pages/cases.py", ":material/assignment:"),
     "case_detail": ("pages/case_detail.py", ":material/description:"),
     "case_new": ("pages/case_new.py", ":material/add_circle:"),
+    "case_import": ("pages/case_import.py", ":material/upload_file:"),
     "activities": ("pages/activities.py", ":material/health_and_safety:"),
     "jobs": ("pages/jobs.py", ":material/schedule:"),
     "admin_users": ("pages/admin_users.py", ":material/manage_accounts:"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -35,6 +36,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=7, help="timed runs per measurement after one warm-up (7)")
     parser.add_argument("--fresh", action="store_true", help="regenerate the databases even if cached")
+    parser.add_argument(
+        "--imports", action="store_true", help="measure `portal import cases` instead (see bench/imports.py)"
+    )
+    parser.add_argument("--import-rows", type=_size, default=100_000, help="rows of the imported file (100k)")
+    parser.add_argument(
+        "--import-formats",
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip() in ("csv", "xlsx")],
+        default=["csv", "xlsx"],
+        help="csv,xlsx (default both)",
+    )
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write every figure to this JSON file")
     args = parser.parse_args(argv)
     unknown = set(args.backends) - set(BACKENDS)
@@ -72,6 +83,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     machine = report.machine(version)
     report.print_machine(machine)
+    if args.imports:
+        from bench.imports import run as run_imports
+
+        figures = run_imports(backends, args.import_rows, admin_url, args.import_formats)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"machine": machine, "imports": figures}, ensure_ascii=False, indent=2))
+        return 0
     blocks: list[dict[str, Any]] = []
     for backend in backends:
         for size in args.sizes:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from portal.cli_import import import_app
 from portal.config import ConfigError, get_settings
 from portal.services.errors import InvalidInput, ServiceError
 
@@ -20,6 +21,7 @@ user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(user_app, name="user")
+app.add_typer(import_app, name="import")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:

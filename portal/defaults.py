@@ -24,3 +24,9 @@ MAX_MEDIATION_TEXT_LENGTH = 2000  # a mediation session's notes, an agreement's 
 
 # Cache lifetime of read-only KPI results in the UI; the workers write the database too.
 KPI_CACHE_TTL_SECONDS = 30
+
+# Case import and export
+IMPORT_BATCH_SIZE = 5_000  # rows validated, checked for duplicates and inserted together
+IMPORT_MAX_UPLOAD_MB = 20
+IMPORT_DIRECT_MAX_ROWS = 2_000  # larger files go to the job queue, with a progress bar
+EXPORT_PAGE_SIZE = 5_000  # rows fetched from the database at a time while exporting

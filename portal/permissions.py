@@ -13,6 +13,7 @@ PAGE_ACCESS: dict[str, frozenset[Role]] = {
     "cases": ALL_ROLES,
     "case_detail": ALL_ROLES,  # reached from the list; hidden from the menu
     "case_new": HANDLERS,
+    "case_import": frozenset({Role.STAFF, Role.ADMIN}),
     "activities": frozenset({Role.LEADER, Role.STAFF, Role.ADMIN}),
     "jobs": frozenset({Role.STAFF, Role.ADMIN}),
     "admin_users": frozenset({Role.ADMIN}),
@@ -23,6 +24,7 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "case.create": HANDLERS,
     "case.transition": HANDLERS,
     "case.view_phone": HANDLERS,
+    "case.import": frozenset({Role.STAFF, Role.ADMIN}),
     "activity.create": frozenset({Role.STAFF, Role.ADMIN}),
     "user.manage": frozenset({Role.ADMIN}),
     "jobs.view": frozenset({Role.STAFF, Role.ADMIN}),

@@ -12,6 +12,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "page.cases": ("事件列表", "Cases"),
     "page.case_detail": ("事件详情", "Case"),
     "page.case_new": ("登记事件", "Register a case"),
+    "page.case_import": ("导入事件", "Import cases"),
     "page.activities": ("演练培训宣传", "Drills, training, publicity"),
     "page.jobs": ("后台任务", "Jobs"),
     "page.admin_users": ("用户管理", "Users"),
@@ -531,6 +532,116 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.agreement_required": ("达成调解协议时请填写协议内容。", "Give the text of the agreement."),
     "error.party_name_taken": ("参与调解方「{name}」已存在。", "There is already a party called “{name}”."),
     "error.party_not_found": ("找不到该参与调解方。", "No such party."),
+    # Case import (page, command, file and row errors)
+    "import.help": (
+        "上传小兰平台导出的 CSV 或 Excel（.xlsx）文件：表头在第1行，用中文（{headers}）或英文字段名；"
+        "CSV 可为 UTF-8 或 GBK 编码。编号已存在的事件会跳过，不会重复导入。",
+        "Upload a CSV or Excel (.xlsx) file as the Xiaolan platform exports it: the header in row 1, in Chinese "
+        "({headers}) or English field names; CSV in UTF-8 or GBK. Cases whose reference exists are skipped.",
+    ),
+    "import.file": ("选择文件", "File"),
+    "import.dry_run": ("试导入（只检查，不保存）", "Dry run (check only, save nothing)"),
+    "import.start": ("开始导入", "Import"),
+    "import.too_large": (
+        "文件超过 {limit} MB，请拆分后分批导入。",
+        "The file is over {limit} MB; split it and import the parts.",
+    ),
+    "import.redis_down": (
+        "后台任务队列（Redis）暂不可用：{error}。超过 {limit} 行的文件须由后台任务导入：请稍后再试，"
+        "或把文件拆分为每份不超过 {limit} 行，这样的文件可以直接导入。",
+        "The job queue (Redis) is unavailable: {error}. Files of more than {limit} rows are imported by a background "
+        "job: try later, or split the file into parts of at most {limit} rows, which are imported directly.",
+    ),
+    "import.queued": ("文件共 {total} 行，已交给后台任务导入。", "{total} rows: importing in the background."),
+    "import.progress": ("已读取 {done} / {total} 行", "{done} of {total} rows read"),
+    "import.waiting": ("排队等待后台任务处理……", "Waiting for a worker…"),
+    "import.job_failed": (
+        "后台导入失败，未保存任何内容：{error}",
+        "The background import failed; nothing was saved: {error}",
+    ),
+    "import.job_lost": ("找不到这个导入任务（可能已过期）。", "The import job is gone (it may have expired)."),
+    "import.done": (
+        "导入完成：新增 {imported} 件，重复跳过 {skipped} 件，{rejected} 行有问题未导入。",
+        "Done: {imported} imported, {skipped} duplicates skipped, {rejected} rows with problems not imported.",
+    ),
+    "import.dry_run_done": (
+        "试导入完成，未保存任何内容：可导入 {imported} 件，重复 {skipped} 件，{rejected} 行有问题。",
+        "Dry run, nothing saved: {imported} would be imported, {skipped} duplicates, {rejected} rows with problems.",
+    ),
+    "import.imported": ("新增", "Imported"),
+    "import.skipped": ("重复跳过", "Duplicates skipped"),
+    "import.rejected": ("有问题的行", "Rows with problems"),
+    "import.col_row": ("行号", "Row"),
+    "import.col_field": ("列", "Column"),
+    "import.col_message": ("问题", "Problem"),
+    "import.download_errors": ("下载问题清单（CSV）", "Download the problems (CSV)"),
+    "import.cli_summary": (
+        "新增 {imported} 件，重复跳过 {skipped} 件，{rejected} 行有问题未导入。",
+        "{imported} imported, {skipped} duplicates skipped, {rejected} rows with problems not imported.",
+    ),
+    "import.cli_dry_run": ("试导入：未保存任何内容。", "Dry run: nothing was saved."),
+    "import.cli_row": ("第 {row} 行 {field}：{message}", "row {row}, {field}: {message}"),
+    "import.file_not_found": ("找不到文件：{path}", "No such file: {path}"),
+    "import.user_unknown": ("找不到在岗用户 {username}。", "No active user {username}."),
+    "import.file_empty": ("文件是空的。", "The file is empty."),
+    "import.file_no_header": ("第1行没有表头。", "Row 1 holds no header."),
+    "import.file_no_rows": ("文件中没有数据行。", "The file holds no data rows."),
+    "import.file_format": (
+        "无法识别文件 {name} 的格式：请上传 CSV 或 Excel（.xlsx）文件。",
+        "Cannot read {name}: upload a CSV or an Excel (.xlsx) file.",
+    ),
+    "import.file_xls": (
+        "不支持旧版 Excel（.xls）文件：请在 Excel 中另存为 .xlsx 或 CSV。",
+        "Old Excel (.xls) files are not supported: save it as .xlsx or CSV in Excel.",
+    ),
+    "import.file_csv_broken": ("CSV 文件格式有误：{error}", "The CSV file is malformed: {error}"),
+    "import.file_corrupt": (
+        "无法打开这个 Excel 文件（{error}），文件可能已损坏。",
+        "Cannot open this Excel file ({error}); it may be damaged.",
+    ),
+    "import.file_encoding": (
+        "无法识别文件的文字编码：请另存为 UTF-8 或 GBK 编码的 CSV。",
+        "Cannot tell the file's text encoding: save it as a CSV in UTF-8 or GBK.",
+    ),
+    "import.file_missing_columns": (
+        "缺少必需的列：{columns}。表头须在第1行。",
+        "Required columns are missing: {columns}. The header must be row 1.",
+    ),
+    "error.import_source": ("未知的诉求来源「{value}」。", "Unknown source \u201c{value}\u201d."),
+    "error.import_category": ("未知的诉求类别「{value}」。", "Unknown category \u201c{value}\u201d."),
+    "error.import_category_inactive": ("诉求类别「{value}」已停用。", "The category \u201c{value}\u201d is retired."),
+    "error.import_status": ("未知的办理状态「{value}」。", "Unknown status \u201c{value}\u201d."),
+    "error.import_satisfaction": (
+        "未知的满意度「{value}」（应为 满意、基本满意 或 不满意）。",
+        "Unknown satisfaction \u201c{value}\u201d (满意, 基本满意 or 不满意).",
+    ),
+    "error.import_close_reason": ("未知的关闭原因「{value}」。", "Unknown close reason \u201c{value}\u201d."),
+    "error.import_community": ("找不到社区「{value}」。", "No community or sub-district \u201c{value}\u201d."),
+    "error.import_grid": ("找不到网格「{value}」。", "No grid \u201c{value}\u201d."),
+    "error.import_grid_parent": ("网格「{grid}」不属于「{community}」。", "The grid {grid} is not in {community}."),
+    "error.import_out_of_scope": ("「{node}」不在您的管辖范围内。", "{node} is outside your scope."),
+    "error.import_date": (
+        "无法识别的时间「{value}」：请写成 2026-03-05 14:22 或 2026/3/5 14:22。",
+        "Unreadable time \u201c{value}\u201d: write 2026-03-05 14:22 or 2026/3/5 14:22.",
+    ),
+    "error.import_resolved_before_reported": ("办结时间早于上报时间。", "Resolved before it was reported."),
+    "error.import_resolved_in_future": ("办结时间不能晚于现在。", "The resolved time cannot be in the future."),
+    "error.import_resolved_missing": (
+        "办理状态为「{status}」时须填写办结时间。",
+        "A case in status \u201c{status}\u201d needs its resolved time.",
+    ),
+    "error.import_resolved_unexpected": (
+        "办理状态为「{status}」时不应有办结时间。",
+        "A case in status \u201c{status}\u201d has no resolved time.",
+    ),
+    "error.import_satisfaction_unexpected": (
+        "只有办结后回访关闭的事件才有满意度。",
+        "Only a case resolved and closed after the follow-up visit has a satisfaction.",
+    ),
+    "error.import_close_reason_unexpected": (
+        "只有已关闭的事件才有关闭原因。",
+        "Only a closed case has a close reason.",
+    ),
     # Email
     "mail.overdue.subject": ("【逾期提醒】{reference} {category} · {org}", "[Overdue] {reference} {category} · {org}"),
     "mail.overdue.body": (
