@@ -30,8 +30,10 @@ from portal.config import reset_settings
 from portal.services import demo
 from portal.services import demo_data as data
 from portal.services.actor import Actor
+from portal.services.case_export import export_file
 from portal.services.case_formats import IMPORT_COLUMNS
 from portal.services.case_import import import_cases
+from portal.services.cases import CaseFilters
 from portal.services.orgs import load_tree
 
 DB_NAME = "portal_bench_import"
@@ -131,6 +133,15 @@ def _timed_import(payload: bytes, name: str) -> tuple[float, dict[str, int]]:
     return elapsed, counts
 
 
+def _timed_export(file_format: str) -> tuple[float, int]:
+    """Export every case (the imported ones and the demo's) in the same format, as the export job does."""
+    started = time.perf_counter()
+    with session_scope() as session:
+        actor = Actor.system(load_tree(session=session).roots[0])
+        data = export_file(file_format, session=session, actor=actor, filters=CaseFilters())
+    return time.perf_counter() - started, len(data)
+
+
 def bench_import(backend: str, rows: int, admin_url: str | None, file_format: str) -> dict[str, Any]:
     """Import the generated file into a fresh database, then again; returns the timings."""
     fresh_database(backend, admin_url)
@@ -140,6 +151,7 @@ def bench_import(backend: str, rows: int, admin_url: str | None, file_format: st
         payload = platform_xlsx(payload)
     first, counts = _timed_import(payload, f"bench.{file_format}")
     again, recounts = _timed_import(payload, f"bench.{file_format}")
+    exported, size = _timed_export(file_format)
     dispose_engines()
     return {
         "backend": backend,
@@ -151,6 +163,8 @@ def bench_import(backend: str, rows: int, admin_url: str | None, file_format: st
         "counts": counts,
         "reimport_s": round(again, 2),
         "reimport_counts": recounts,
+        "export_s": round(exported, 2),
+        "export_mb": round(size / 1024 / 1024, 1),
     }
 
 
@@ -164,7 +178,8 @@ def run(backends: list[str], rows: int, admin_url: str | None, formats: list[str
             figures.append(figure)
             print(
                 f"  file {figure['file_mb']} MB; import {figure['import_s']:.1f} s = {figure['rows_per_s']:,} rows/s "
-                f"{figure['counts']}; the same file again {figure['reimport_s']:.1f} s {figure['reimport_counts']}",
+                f"{figure['counts']}; the same file again {figure['reimport_s']:.1f} s {figure['reimport_counts']}; "
+                f"exporting all cases back {figure['export_s']:.1f} s ({figure['export_mb']} MB)",
                 flush=True,
             )
     return figures

@@ -11,7 +11,7 @@ from db.session import session_scope
 from portal.i18n import t
 from portal.services.case_import import import_cases
 from portal.services.errors import ServiceError
-from portal.services.import_jobs import importing_actor, upload_path
+from portal.services.file_jobs import job_actor, upload_path
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def import_cases_job(path: str, username: str, dry_run: bool) -> dict[str, Any]:
     try:
         file = upload_path(path)
         with session_scope() as session:
-            actor = importing_actor(session=session, username=username)
+            actor = job_actor(session=session, username=username)
         with session_scope(write=True) as session:
             result = import_cases(
                 session=session,

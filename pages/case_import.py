@@ -13,7 +13,7 @@ from db.session import session_scope
 from portal import ui
 from portal.defaults import IMPORT_DIRECT_MAX_ROWS, IMPORT_MAX_UPLOAD_MB
 from portal.i18n import current_language, t
-from portal.services import case_files, case_import, import_jobs
+from portal.services import case_files, case_import, file_jobs
 from portal.services.case_formats import EXPORT_COLUMNS, IMPORT_COLUMNS, safe_cell
 
 RESULT_KEY, JOB_KEY = "case_import_result", "case_import_job"
@@ -42,18 +42,18 @@ if st.button(t("import.start"), type="primary", disabled=uploaded is None or bus
                     )
                 st.session_state[RESULT_KEY] = result.to_json() | {"rejected": result.rejected, "dry_run": dry_run}
                 st.cache_data.clear()
-            elif (problem := import_jobs.queue_problem()) is not None:
+            elif (problem := file_jobs.queue_problem()) is not None:
                 st.error(t("import.redis_down", error=problem, limit=IMPORT_DIRECT_MAX_ROWS))
             else:
-                path = import_jobs.save_upload(data, uploaded.name)
-                st.session_state[JOB_KEY] = import_jobs.start_import_job(path, actor.username, dry_run)
+                path = file_jobs.save_upload(data, uploaded.name)
+                st.session_state[JOB_KEY] = file_jobs.start_import_job(path, actor.username, dry_run)
                 st.info(t("import.queued", total=rows))
 
 
 @st.fragment(run_every=1)
 def job_progress() -> None:
     """Polls the job until it is over, then reruns the page to show the result."""
-    state = import_jobs.import_job_state(st.session_state[JOB_KEY])
+    state = file_jobs.job_state(st.session_state[JOB_KEY])
     if state.done:
         del st.session_state[JOB_KEY]
         if state.status == "finished" and state.result is not None:

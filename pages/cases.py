@@ -12,6 +12,7 @@ from portal.defaults import PAGE_SIZE
 from portal.i18n import label, t
 from portal.services import cases, orgs
 from portal.services.cases import SORTS, CaseFilters
+from portal.widgets.case_export import export_panel
 
 actor = ui.require_page("cases")
 st.title(t("page.cases"))
@@ -73,6 +74,7 @@ filters = CaseFilters(
 )
 page_number = st.session_state.get("cases_page", 1)
 chosen_reference = None
+result: cases.CasePage | None = None
 with ui.reported_errors(), session_scope() as session:
     result = cases.list_cases(session=session, actor=actor, filters=filters, page=page_number, page_size=PAGE_SIZE)
     st.caption(t("cases.count", total=result.total, page=result.page, pages=result.pages))
@@ -106,5 +108,7 @@ with ui.reported_errors(), session_scope() as session:
         chosen_reference = st.selectbox(
             t("cases.open"), [r.reference for r in result.rows], index=None, key="cases_open"
         )
+if result is not None:
+    export_panel(actor, filters, result.total)
 if chosen_reference:
     st.switch_page("pages/case_detail.py", query_params={"ref": chosen_reference})

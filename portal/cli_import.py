@@ -39,7 +39,7 @@ def import_cases_command(
     from portal.services.actor import Actor
     from portal.services.case_import import import_cases
     from portal.services.errors import ServiceError
-    from portal.services.import_jobs import importing_actor
+    from portal.services.file_jobs import job_actor
     from portal.services.orgs import load_tree
 
     if lang not in (None, "zh", "en"):
@@ -51,7 +51,7 @@ def import_cases_command(
             tree = load_tree(session=session)
             if not tree.roots:
                 raise _stop("the database holds no org tree yet; run `portal seed demo` or add one")
-            actor = importing_actor(session=session, username=as_user) if as_user else Actor.system(tree.roots[0])
+            actor = job_actor(session=session, username=as_user) if as_user else Actor.system(tree.roots[0])
             if org:
                 node = tree.by_code_or_name(org)
                 assert node.id is not None

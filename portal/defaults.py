@@ -30,3 +30,4 @@ IMPORT_BATCH_SIZE = 5_000  # rows validated, checked for duplicates and inserted
 IMPORT_MAX_UPLOAD_MB = 20
 IMPORT_DIRECT_MAX_ROWS = 2_000  # larger files go to the job queue, with a progress bar
 EXPORT_PAGE_SIZE = 5_000  # rows fetched from the database at a time while exporting
+EXPORT_DIRECT_MAX_ROWS = 20_000  # larger exports are written by a worker, with a progress bar

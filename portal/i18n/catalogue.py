@@ -603,6 +603,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "无法识别文件的文字编码：请另存为 UTF-8 或 GBK 编码的 CSV。",
         "Cannot tell the file's text encoding: save it as a CSV in UTF-8 or GBK.",
     ),
+    "export.title": ("导出当前列表", "Export this list"),
+    "export.help": (
+        "导出与上方筛选条件完全一致的 {total} 件事件；表头与小兰平台一致，可再导入。",
+        "Exports the {total} cases the filters above select, with the platform's Chinese headers (re-importable).",
+    ),
+    "export.format.csv": ("CSV（Excel 可直接打开）", "CSV (opens in Excel)"),
+    "export.format.xlsx": ("Excel 工作簿（.xlsx）", "Excel workbook (.xlsx)"),
+    "export.format.open311": ("Open311 GeoReport v2（JSON）", "Open311 GeoReport v2 (JSON)"),
+    "export.download": ("下载 {format}", "Download {format}"),
+    "export.format": ("格式", "Format"),
+    "export.large": (
+        "共 {total} 件，超过 {limit} 件的导出由后台任务生成。",
+        "{total} cases: exports over {limit} rows are written by a background job.",
+    ),
+    "export.start": ("开始生成文件", "Prepare the file"),
+    "export.progress": ("已写入 {done} / {total} 件", "{done} of {total} cases written"),
+    "export.ready": ("文件已生成：{rows} 件事件。", "The file is ready: {rows} cases."),
+    "export.stale": (
+        "筛选条件已改变：下面的文件是按之前的条件生成的。",
+        "The filters have changed since: the file below holds the earlier selection.",
+    ),
+    "export.job_failed": ("导出失败：{error}", "The export failed: {error}"),
+    "export.job_lost": ("找不到这个导出任务（可能已过期）。", "The export job is gone (it may have expired)."),
+    "export.redis_down": (
+        "后台任务队列无法连接（{error}）：请缩小筛选范围到 {limit} 件以内再导出。",
+        "The job queue is unreachable ({error}): narrow the filters to {limit} cases or fewer to export now.",
+    ),
     "import.file_missing_columns": (
         "缺少必需的列：{columns}。表头须在第1行。",
         "Required columns are missing: {columns}. The header must be row 1.",

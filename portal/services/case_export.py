@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select as core_select  # sqlmodel's select stops at four columns
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col
+from sqlmodel import Session, col, func
 
 from db.models import Case, CaseStatus, Category, OrgKind, User
 from portal import clock
@@ -32,6 +33,12 @@ from portal.services.case_formats import (
 from portal.services.cases import CaseFilters, case_conditions, mask_phone
 from portal.services.orgs import OrgTree, load_tree
 
+Progress = Callable[[int], None]  # rows written so far
+FORMATS = ("csv", "xlsx", "open311")
+MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+MEDIA_TYPES["open311"] = "application/json"
+SUFFIXES = {"csv": "csv", "xlsx": "xlsx", "open311": "json"}
+PROGRESS_EVERY = 1_000  # rows between progress reports
 CLOSED_STATUSES = (CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.REJECTED)  # Open311 "closed"
 TIME_FORMAT = "%Y-%m-%d %H:%M"  # what the import reads back
 XLSX_TIME_FORMAT = "yyyy-mm-dd hh:mm"
@@ -73,7 +80,15 @@ class ExportRow:
     updated_at: datetime
 
 
-def export_rows(*, session: Session, actor: Actor, filters: CaseFilters) -> Iterator[ExportRow]:
+def count_export(*, session: Session, actor: Actor, filters: CaseFilters) -> int:
+    """How many cases an export under `filters` would hold (what the list's count says)."""
+    conditions = case_conditions(load_tree(session=session), actor, filters, clock.now())
+    return int(session.execute(core_select(func.count()).select_from(Case).where(*conditions)).scalar_one())
+
+
+def export_rows(
+    *, session: Session, actor: Actor, filters: CaseFilters, progress: Progress | None = None
+) -> Iterator[ExportRow]:
     """The cases `actor` may see under `filters`, in the list's order, fetched EXPORT_PAGE_SIZE rows at a time."""
     tree = load_tree(session=session)
     conditions = case_conditions(tree, actor, filters, clock.now())
@@ -96,7 +111,9 @@ def export_rows(*, session: Session, actor: Actor, filters: CaseFilters) -> Iter
     )
     show_phone = can(actor.role, "case.view_phone")
     places: dict[int, tuple[str, str, str, dict[str, str]]] = {}
-    for found in session.execute(stmt):
+    for number, found in enumerate(session.execute(stmt), start=1):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number)
         row = found._mapping
         org_id = row["org_id"]
         if org_id not in places:
@@ -153,19 +170,19 @@ def _values(row: ExportRow) -> list[str | datetime | None]:
     ]
 
 
-def export_csv(*, session: Session, actor: Actor, filters: CaseFilters) -> bytes:
+def export_csv(*, session: Session, actor: Actor, filters: CaseFilters, progress: Progress | None = None) -> bytes:
     """The cases as CSV in UTF-8 with a BOM (so Excel reads the Chinese), formula-looking text defused."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS.values())
-    for row in export_rows(session=session, actor=actor, filters=filters):
+    for row in export_rows(session=session, actor=actor, filters=filters, progress=progress):
         writer.writerow(
             [v.strftime(TIME_FORMAT) if isinstance(v, datetime) else safe_cell(v or "") for v in _values(row)]
         )
     return out.getvalue().encode("utf-8-sig")
 
 
-def export_xlsx(*, session: Session, actor: Actor, filters: CaseFilters) -> bytes:
+def export_xlsx(*, session: Session, actor: Actor, filters: CaseFilters, progress: Progress | None = None) -> bytes:
     """The cases as an Excel workbook: real date cells, formula-looking text defused and stored as text."""
     from openpyxl import Workbook  # slow to import; only when a workbook is asked for
     from openpyxl.cell import WriteOnlyCell
@@ -178,7 +195,7 @@ def export_xlsx(*, session: Session, actor: Actor, filters: CaseFilters) -> byte
     ):
         sheet.column_dimensions[letter].width = width
     sheet.append(list(EXPORT_COLUMNS.values()))
-    for row in export_rows(session=session, actor=actor, filters=filters):
+    for row in export_rows(session=session, actor=actor, filters=filters, progress=progress):
         cells: list[Any] = []
         for value in _values(row):
             if isinstance(value, datetime):
@@ -194,7 +211,9 @@ def export_xlsx(*, session: Session, actor: Actor, filters: CaseFilters) -> byte
     return out.getvalue()
 
 
-def export_open311(*, session: Session, actor: Actor, filters: CaseFilters) -> list[dict[str, Any]]:
+def export_open311(
+    *, session: Session, actor: Actor, filters: CaseFilters, progress: Progress | None = None
+) -> list[dict[str, Any]]:
     """The cases as Open311 GeoReport v2 service requests (no reporter data: Open311 is for publishing)."""
     return [
         {
@@ -212,10 +231,26 @@ def export_open311(*, session: Session, actor: Actor, filters: CaseFilters) -> l
             "expected_datetime": _iso(row.due_at),
             "address": row.place,
         }
-        for row in export_rows(session=session, actor=actor, filters=filters)
+        for row in export_rows(session=session, actor=actor, filters=filters, progress=progress)
     ]
 
 
 def _iso(instant: datetime | None) -> str | None:
     """W3C date-time with the office's offset, as Open311 writes them: 2026-03-05T14:22:00+08:00."""
     return clock.as_utc(instant).astimezone(clock.local_tz()).isoformat(timespec="seconds") if instant else None
+
+
+def export_file(
+    fmt: str, *, session: Session, actor: Actor, filters: CaseFilters, progress: Progress | None = None
+) -> bytes:
+    """The bytes of an export in one of FORMATS (Open311 as a JSON array, UTF-8)."""
+    if fmt == "open311":
+        requests = export_open311(session=session, actor=actor, filters=filters, progress=progress)
+        return json.dumps(requests, ensure_ascii=False, indent=1).encode("utf-8")
+    writer = {"csv": export_csv, "xlsx": export_xlsx}[fmt]
+    return writer(session=session, actor=actor, filters=filters, progress=progress)
+
+
+def file_name(fmt: str, now: datetime) -> str:
+    """cases-20260305-1422.xlsx: the office-local time the file was made."""
+    return f"cases-{clock.as_utc(now).astimezone(clock.local_tz()):%Y%m%d-%H%M}.{SUFFIXES[fmt]}"

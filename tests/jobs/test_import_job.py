@@ -15,7 +15,7 @@ from db.session import session_scope
 from jobs.imports import import_cases_job
 from portal.i18n import t
 from portal.queue import enqueue
-from portal.services import import_jobs
+from portal.services import file_jobs
 from tests.jobs.support import run_worker
 
 HEADER = "事件编号,诉求来源,诉求类别,所属社区,所属网格,上报时间,诉求人,联系电话,诉求内容,办理状态,办结时间,满意度"
@@ -44,10 +44,10 @@ def finished(job_id: str, conn: redis_lib.Redis) -> Job:
 def test_the_job_reports_progress_imports_and_a_second_run_imports_nothing(
     demo_database: str, redis_conn: redis_lib.Redis
 ) -> None:
-    path = import_jobs.save_upload(big_file(), "小兰导出.csv")
-    assert path.parent.parent == import_jobs.imports_dir()
-    job_id = import_jobs.start_import_job(path, "staff", False)  # as the page enqueues it
-    assert import_jobs.import_job_state(job_id).status == "queued"
+    path = file_jobs.save_upload(big_file(), "小兰导出.csv")
+    assert path.parent.parent == file_jobs.imports_dir()
+    job_id = file_jobs.start_import_job(path, "staff", False)  # as the page enqueues it
+    assert file_jobs.job_state(job_id).status == "queued"
     run_worker(redis_conn)
     job = finished(job_id, redis_conn)
     assert job.meta["progress"] == {"rows_read": ROWS, "total": ROWS}
@@ -55,7 +55,7 @@ def test_the_job_reports_progress_imports_and_a_second_run_imports_nothing(
     assert result is not None
     assert (result["imported"], result["skipped_duplicates"], result["errors"]) == (ROWS, 0, [])
     assert count() == ROWS
-    state = import_jobs.import_job_state(job_id)
+    state = file_jobs.job_state(job_id)
     assert (state.status, state.rows_read, state.total, state.result) == ("finished", ROWS, ROWS, result)
 
     rerun = enqueue(import_cases_job, str(path), "staff", False)  # RQ may run a job twice: nothing doubles
@@ -66,7 +66,7 @@ def test_the_job_reports_progress_imports_and_a_second_run_imports_nothing(
 
 
 def test_a_dry_run_job_writes_nothing(demo_database: str, redis_conn: redis_lib.Redis) -> None:
-    path = import_jobs.save_upload(big_file(10), "cases.csv")
+    path = file_jobs.save_upload(big_file(10), "cases.csv")
     job = enqueue(import_cases_job, str(path), "admin", True)
     run_worker(redis_conn)
     result = finished(job.id, redis_conn).return_value()
@@ -79,7 +79,7 @@ def test_a_file_outside_the_imports_folder_or_a_leader_is_refused(
 ) -> None:
     outside = tmp_path / "cases.csv"
     outside.write_bytes(big_file(3))
-    inside = import_jobs.save_upload(big_file(3), "cases.csv")
+    inside = file_jobs.save_upload(big_file(3), "cases.csv")
     jobs = [
         enqueue(import_cases_job, str(outside), "staff", False),
         enqueue(import_cases_job, str(inside), "leader", False),
