@@ -6,6 +6,8 @@ import os
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -25,8 +27,32 @@ class PermanentMailError(MailError):
     """Retrying will not help: 5xx replies, a certificate that does not verify, no address."""
 
 
-def build_message(*, to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
-    """A plain-text email (with an HTML alternative when given) from PORTAL_MAIL_FROM."""
+@dataclass(frozen=True)
+class Inline:
+    """An image the HTML part shows with <img src="cid:{cid}">."""
+
+    cid: str  # without the angle brackets
+    png: bytes
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    mime: str  # e.g. "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def build_message(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    images: Sequence[Inline] = (),
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
+    """A plain-text email from PORTAL_MAIL_FROM, with an HTML alternative when given (its images inline, as
+    multipart/related parts) and attachments: mixed[alternative[text, related[html, png...]], files...]."""
     settings = get_settings()
     msg = EmailMessage()
     msg["From"] = settings.mail_from
@@ -37,6 +63,13 @@ def build_message(*, to: str, subject: str, text: str, html: str | None = None) 
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
+        html_part = next(part for part in msg.iter_parts() if part.get_content_type() == "text/html")
+        assert isinstance(html_part, EmailMessage)
+        for image in images:
+            html_part.add_related(image.png, "image", "png", cid=f"<{image.cid}>", filename=f"{image.cid}.png")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mime.partition("/")
+        msg.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return msg
 
 

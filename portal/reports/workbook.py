@@ -1,0 +1,80 @@
+"""A report as an Excel workbook: a summary sheet (what it covers, the headline figures), then one sheet per
+chart (the numbers drawn) and per table.
+
+Text is spreadsheet-safe: every string is a text cell, and one that starts like a formula (=, +, -, @) is
+also marked "quote prefix", so Excel shows it as typed and never evaluates it, even after an edit."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from typing import Any
+
+from portal.i18n import t
+from portal.reports.content import ReportContent
+from portal.reports.email_body import header_lines
+from portal.services.case_formats import safe_cell
+
+MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+
+
+def xlsx(content: ReportContent, lang: str = "zh") -> bytes:
+    """The workbook's bytes."""
+    from openpyxl import Workbook  # slow to import; only where a workbook is made
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    def cell(ws: WriteOnlyWorksheet, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.replace(tzinfo=None)
+        if not isinstance(value, str):
+            return value
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if safe_cell(text) == text:
+            return text
+        quoted = WriteOnlyCell(ws, value=text)
+        quoted.data_type = "s"  # openpyxl would store "=..." as a formula
+        quoted.quotePrefix = True
+        return quoted
+
+    workbook = Workbook(write_only=True)
+    used: set[str] = set()
+
+    def sheet(title: str, rows: list[list[Any]], widths: list[int]) -> None:
+        ws = workbook.create_sheet(_sheet_name(title, used))
+        for index, width in enumerate(widths):
+            ws.column_dimensions[chr(ord("A") + index)].width = width
+        for row in rows:
+            ws.append([cell(ws, v) for v in row])
+
+    summary: list[list[Any]] = [[content.title], *[[k, v] for k, v in header_lines(content, lang)], []]
+    if content.headlines:
+        summary.append(
+            [t("report.col_figure", lang), content.period.label, content.previous.label, t("report.col_change", lang)]
+        )
+        summary += [[h.label, h.value, h.previous, h.change()] for h in content.headlines]
+    summary += [[], *[[note] for note in content.notes]]
+    sheet(t("report.sheet_summary", lang), summary, [28, 36, 16, 16])
+    for chart in content.charts:
+        columns = list(chart.rows[0]) if chart.rows else []
+        sheet(chart.title, [columns, *[[row[c] for c in columns] for row in chart.rows]], [18] * max(len(columns), 1))
+    for table in content.tables:
+        rows = [*([[table.note]] if table.note else []), table.columns, *table.rows]
+        sheet(table.title, rows, [18] * max(len(table.columns), 1))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
+    base = _SHEET_UNSAFE.sub("_", title).strip("'")[:31] or "Sheet"
+    name, n = base, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name, n = base[: 31 - len(suffix)] + suffix, n + 1
+    used.add(name.lower())
+    return name
