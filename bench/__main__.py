@@ -39,6 +39,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--imports", action="store_true", help="measure `portal import cases` instead (see bench/imports.py)"
     )
+    parser.add_argument(
+        "--render", action="store_true", help="time the KPI overview page render instead (see bench/render.py)"
+    )
+    parser.add_argument(
+        "--reports", action="store_true", help="time compiling the weekly report instead (see bench/reports.py)"
+    )
     parser.add_argument("--import-rows", type=_size, default=100_000, help="rows of the imported file (100k)")
     parser.add_argument(
         "--import-formats",
@@ -90,6 +96,22 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps({"machine": machine, "imports": figures}, ensure_ascii=False, indent=2))
+        return 0
+    if args.render:
+        from bench.render import run as run_render
+
+        rendered = run_render(backends, args.sizes, admin_url, args.repeat)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"machine": machine, "render": rendered}, ensure_ascii=False, indent=2))
+        return 0
+    if args.reports:
+        from bench.reports import run as run_reports
+
+        compiled = run_reports(backends, args.sizes, admin_url, args.repeat)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps({"machine": machine, "reports": compiled}, ensure_ascii=False, indent=2))
         return 0
     blocks: list[dict[str, Any]] = []
     for backend in backends:

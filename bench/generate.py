@@ -14,10 +14,10 @@ from sqlmodel import Session, SQLModel, select
 from bench import synth
 from bench.targets import Target, create, drop, use, write_marker
 from db import migrate
-from db.models import Case, CaseHistory, Category, OrgNode, User
+from db.models import Case, CaseHistory, Category, Mediation, MediationPartyLink, MediationSession, OrgNode, User
 from db.session import dispose_engines, get_engine, session_scope
 from portal import clock
-from portal.services import demo
+from portal.services import case_rollup, demo
 
 BATCH = 20_000
 CASE_COLUMNS = [c.name for c in SQLModel.metadata.tables["case_record"].columns if c.name != "id"]
@@ -63,9 +63,10 @@ def generate(target: Target, progress: Callable[[str], None] = print) -> dict[st
     now = clock.now()
     with session_scope(write=True) as session:
         demo.seed_demo(session=session, today=clock.today())
-        # Keep the demo's org tree, users, categories, activities and targets; replace its cases with N of ours.
-        session.execute(delete(CaseHistory))
-        session.execute(delete(Case))
+        # Keep the demo's org tree, users, categories, activities and targets; replace its cases (and the
+        # mediation records of its disputes, which point at them) with N of ours.
+        for model in (MediationPartyLink, MediationSession, Mediation, CaseHistory, Case):
+            session.execute(delete(model))
         world = load_world(session)
     seeded = time.perf_counter()
     rows = synth.case_rows(world, target.size, now, clock.local_tz())
@@ -82,6 +83,8 @@ def generate(target: Target, progress: Callable[[str], None] = print) -> dict[st
         if done % 200_000 == 0 or done == target.size:
             elapsed = time.perf_counter() - seeded
             progress(f"    {done:>9,} rows  {elapsed:6.1f} s  {done / elapsed:,.0f} rows/s")
+    with session_scope(write=True) as session:
+        case_rollup.rebuild(session)  # the inserts above bypass the services that keep it current
     inserted = time.perf_counter()
     _finish(target)
     finished = time.perf_counter()

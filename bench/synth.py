@@ -88,6 +88,10 @@ def case_rows(world: World, n: int, now: datetime, tz: ZoneInfo, *, seed: int = 
             resolution = rng.choice(data.RESOLUTIONS[kind])
         assignee = None if status is CaseStatus.RECEIVED and rng.random() < 0.5 else place.assignee_id
         touched = resolved_at or min(reported_at + timedelta(hours=rng.randint(1, 48)), now)
+        closed = status is CaseStatus.CLOSED and resolved_at is not None
+        # Derived from the sequence number, not the generator, so the other columns stay what they were.
+        mood = seq % 100
+        satisfaction = "satisfied" if mood < 86 else "basically_satisfied" if mood < 97 else "dissatisfied"
         yield {
             "reference": f"{SOURCE_PREFIX[source]}-{day:%Y%m%d}-{seq:07d}",
             "source": source,
@@ -101,9 +105,14 @@ def case_rows(world: World, n: int, now: datetime, tz: ZoneInfo, *, seed: int = 
             "status": status.value,
             "level": place.level,
             "assignee_id": assignee,
+            "dispatched_at": reported_at.astimezone(UTC),
             "due_at": reported_at + sla,
             "resolved_at": resolved_at,
             "resolution": resolution,
+            "closed_at": min(resolved_at + timedelta(days=1), now) if closed and resolved_at else None,
+            "close_reason": "resolved" if closed else None,
+            "duplicate_of_id": None,
+            "satisfaction": satisfaction if closed else None,
             "created_by_id": world.staff_id if source in ("hotline", "walk_in") else None,
             "created_at": reported_at,
             "updated_at": touched,

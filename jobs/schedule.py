@@ -16,9 +16,16 @@ from rq.defaults import DEFAULT_CRON_JOB_HISTORY_LIMIT, DEFAULT_CRON_JOB_HISTORY
 from rq.job import Job
 from rq.utils import now as rq_now
 
-from jobs.reminders import send_overdue_reminders
+from jobs.reminders import send_activity_reminders, send_overdue_reminders
+from jobs.reports import send_weekly_summaries
 from portal.clock import local_tz
-from portal.defaults import DEFAULT_QUEUE, JOB_TIMEOUT_SECONDS, REMINDER_CRON
+from portal.defaults import (
+    ACTIVITY_REMINDER_CRON,
+    DEFAULT_QUEUE,
+    JOB_TIMEOUT_SECONDS,
+    REMINDER_CRON,
+    WEEKLY_REPORT_CRON,
+)
 from portal.queue import default_retry, get_queue
 
 
@@ -29,7 +36,11 @@ class Scheduled:
     cron: str
 
 
-SCHEDULE: tuple[Scheduled, ...] = (Scheduled("overdue-reminders", send_overdue_reminders, REMINDER_CRON),)
+SCHEDULE: tuple[Scheduled, ...] = (
+    Scheduled("overdue-reminders", send_overdue_reminders, REMINDER_CRON),
+    Scheduled("activity-reminders", send_activity_reminders, ACTIVITY_REMINDER_CRON),
+    Scheduled("weekly-summary", send_weekly_summaries, WEEKLY_REPORT_CRON),
+)
 
 
 def next_run(cron: str, after: datetime) -> datetime:

@@ -12,6 +12,7 @@ from portal.defaults import PAGE_SIZE
 from portal.i18n import label, t
 from portal.services import cases, orgs
 from portal.services.cases import SORTS, CaseFilters
+from portal.widgets import case_drill
 from portal.widgets.case_export import export_panel
 
 actor = ui.require_page("cases")
@@ -23,6 +24,7 @@ with session_scope() as session:
     nodes = [(n.id or 0, n.name) for n in orgs.visible_nodes(session=session, actor=actor)]
     category_options = [(c.id or 0, c.name) for c in cases.categories(session=session)]
     handlers = [(u.id or 0, u.display_name) for u in cases.handlers_in_scope(session=session, actor=actor)]
+case_drill.apply(actor, {n for n, _ in nodes}, {c for c, _ in category_options})  # from a KPI chart's click
 
 
 def pick(column: st.delta_generator.DeltaGenerator, key: str, title: str, options: list[tuple[int, str]]) -> int | None:
@@ -39,6 +41,7 @@ statuses = status_col.multiselect(
     t("filter.status"), [s.value for s in CaseStatus], format_func=lambda s: label("status", s), key="cases_status"
 )
 org_id = org_col.selectbox(t("filter.unit"), [n for n, _ in nodes], format_func=dict(nodes).get, key="cases_org")
+org_exact = org_col.checkbox(t("cases.exact"), key="cases_exact")
 cat_col, source_col, assignee_col = st.columns([2, 2, 2])
 category_id = pick(cat_col, "cases_category", t("filter.category"), category_options)
 source = source_col.selectbox(
@@ -51,18 +54,25 @@ assignee_id = pick(assignee_col, "cases_assignee", t("case.assignee"), handlers)
 period_col, due_col, sort_col = st.columns([2, 2, 2])
 period = period_col.selectbox(
     t("filter.period"),
-    ["all", *[p for p in periods.PERIODS if p not in ("all", "custom")]],
+    ["all", *[p for p in periods.PERIODS if p != "all"]],
     format_func=lambda p: t(f"period.{p}"),
     key="cases_period",
 )
+custom = None
+if period == "custom":
+    st.session_state.setdefault("cases_custom", case_drill.default_range())
+    picked = period_col.date_input(t("filter.custom_range"), key="cases_custom")
+    days = [d for d in (picked if isinstance(picked, tuple) else (picked,)) if d is not None]
+    custom = (days[0], days[-1]) if days else case_drill.default_range()
 due = due_col.selectbox(t("filter.due"), DUE, format_func=lambda d: t(f"filter.due.{d}"), key="cases_due")
 sort = sort_col.selectbox(t("filter.sort"), SORTS, format_func=lambda s: t(f"filter.sort.{s}"), key="cases_sort")
 
-date_from, date_to = periods.resolve(period, clock.today())
+date_from, date_to = periods.resolve(period, clock.today(), custom)
 filters = CaseFilters(
     date_from=date_from,
     date_to=date_to,
     org_id=org_id,
+    org_exact=org_exact,
     category_id=category_id,
     source=source,
     statuses=tuple(statuses),

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from portal.cli_import import import_app
+from portal.cli_report import report_command
 from portal.config import ConfigError, get_settings
 from portal.services.errors import InvalidInput, ServiceError
 
@@ -22,6 +23,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
+app.command("report")(report_command)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -92,40 +94,41 @@ def user_add(
 @app.command()
 def kpi(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="this_month, this_week, last_week, this_year, last_12_months or all (default: all, or --from/--to)"
+        ),
+    ] = None,
     source: Annotated[str | None, typer.Option(help="xiaolan, longqing, patrol, hotline or walk_in")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD")] = None,
-    org: Annotated[str | None, typer.Option(help="org node code or name (default: the whole sub-district)")] = None,
+    org: Annotated[str | None, typer.Option(help="org node code or name (default: the whole scope)")] = None,
+    category: Annotated[str | None, typer.Option(help="category code or name")] = None,
+    grain: Annotated[
+        str | None, typer.Option(help="trend by day, week or month (default: by the period's length)")
+    ] = None,
+    as_user: Annotated[str | None, typer.Option("--as", help="the figures USER's KPI page shows (their scope)")] = None,
 ) -> None:
-    """KPI figures: cases by unit and category, resolved share, overdue now, activities."""
-    from db.models import CaseSource
-    from db.session import session_scope
-    from portal.services.actor import Actor
-    from portal.services.kpi import KpiFilters, kpi_summary
-    from portal.services.orgs import load_tree
+    """KPI figures, exactly as the KPI pages show them: headline figures and their change against the previous
+    period, cases by unit, category, status and day, handling time, activities against targets, early warnings."""
+    from portal.cli_kpi import kpi_figures
 
-    if source is not None and source not in {s.value for s in CaseSource}:
-        raise _fail(f"unknown source {source!r}; use one of: {', '.join(s.value for s in CaseSource)}", 2)
     try:
-        start = date.fromisoformat(date_from) if date_from else None
-        end = date.fromisoformat(date_to) if date_to else None
+        data = kpi_figures(
+            period=period,
+            source=source,
+            date_from=date_from,
+            date_to=date_to,
+            org=org,
+            category=category,
+            grain=grain,
+            as_user=as_user,
+        )
     except ValueError as exc:
-        raise _fail(f"dates must be YYYY-MM-DD: {exc}", 2) from None
-    try:
-        with session_scope() as session:
-            tree = load_tree(session=session)
-            if not tree.roots:
-                raise _fail("the database holds no org tree yet; run `portal seed demo` or add one", 1)
-            org_id = tree.by_code_or_name(org).id if org else None
-            actor = Actor.system(tree.roots[0])
-            summary = kpi_summary(
-                session=session,
-                actor=actor,
-                filters=KpiFilters(date_from=start, date_to=end, source=source, org_id=org_id),
-            )
+        raise _fail(str(exc), 2) from None
     except ServiceError as exc:
         raise _fail(exc.message("en"), 1) from None
-    data = summary.to_json()
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

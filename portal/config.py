@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=20.0, gt=0)
     mail_from: str = "grid-portal@localhost"
     log_level: str = "INFO"
+    kpi_refresh_seconds: float = Field(
+        default=30.0, ge=1, description="How often an open KPI page re-reads its figures."
+    )
 
     @field_validator("timezone")
     @classmethod

@@ -28,3 +28,55 @@ def resolve(code: str, today: date, custom: tuple[date, date] | None = None) -> 
         start, end = custom
         return (start, end) if start <= end else (end, start)
     raise ValueError(f"unknown period {code!r}; expected one of {', '.join(PERIODS)}")
+
+
+def _clamped(year: int, month: int, day: int) -> date:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return date(year, month, min(day, (following - timedelta(days=1)).day))
+
+
+def previous(code: str, start: date | None, end: date | None) -> tuple[date, date] | None:
+    """The period a figure is compared with: the one before, of equal length.
+
+    A month or year still under way is compared with the same days of the month or year before (1-10 April
+    with 1-10 March), never with a whole month; weeks with the same weekdays of the week before; anything
+    else with the days just before it. None for an unbounded period.
+    """
+    if start is None or end is None:
+        return None
+    if code == "this_month":
+        year, month = (start.year, start.month - 1) if start.month > 1 else (start.year - 1, 12)
+        return date(year, month, 1), _clamped(year, month, end.day)
+    if code == "this_year":
+        return date(start.year - 1, 1, 1), _clamped(end.year - 1, end.month, end.day)
+    if code in ("this_week", "last_week"):
+        return start - timedelta(days=7), end - timedelta(days=7)
+    length = (end - start).days + 1
+    return start - timedelta(days=length), start - timedelta(days=1)
+
+
+GRAINS = ("day", "week", "month")
+
+
+def default_grain(start: date, end: date) -> str:
+    """Days for up to a month, weeks up to a quarter, months beyond."""
+    days = (end - start).days + 1
+    return "day" if days <= 31 else "week" if days <= 92 else "month"
+
+
+def buckets(start: date, end: date, grain: str) -> list[tuple[date, date]]:
+    """The period cut into days, weeks (Monday to Sunday) or calendar months; the first and last are clipped."""
+    found: list[tuple[date, date]] = []
+    current = start
+    while current <= end:
+        if grain == "day":
+            last = current
+        elif grain == "week":
+            last = current + timedelta(days=6 - current.weekday())
+        elif grain == "month":
+            last = _clamped(current.year, current.month, 31)
+        else:
+            raise ValueError(f"unknown grain {grain!r}; expected one of {', '.join(GRAINS)}")
+        found.append((current, min(last, end)))
+        current = min(last, end) + timedelta(days=1)
+    return found

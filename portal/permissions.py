@@ -10,14 +10,16 @@ HANDLERS = frozenset({Role.STAFF, Role.GRID_WORKER, Role.ADMIN})
 # Page key -> roles that may open it. The router builds navigation from this; each page re-checks it.
 PAGE_ACCESS: dict[str, frozenset[Role]] = {
     "kpi": ALL_ROLES,
+    "kpi_community": frozenset({Role.LEADER, Role.STAFF, Role.ADMIN}),  # a grid worker's scope holds no community
+    "kpi_safety": frozenset({Role.LEADER, Role.STAFF, Role.ADMIN}),
     "cases": ALL_ROLES,
     "case_detail": ALL_ROLES,  # reached from the list; hidden from the menu
     "case_new": HANDLERS,
     "case_import": frozenset({Role.STAFF, Role.ADMIN}),
     "activities": frozenset({Role.LEADER, Role.STAFF, Role.ADMIN}),
+    "reports": frozenset({Role.LEADER, Role.STAFF, Role.ADMIN}),
     "jobs": frozenset({Role.STAFF, Role.ADMIN}),
-    "admin_users": frozenset({Role.ADMIN}),
-    "admin_rules": frozenset({Role.ADMIN}),
+    "audit_log": frozenset({Role.ADMIN}),
 }
 
 ACTIONS: dict[str, frozenset[Role]] = {
@@ -28,6 +30,9 @@ ACTIONS: dict[str, frozenset[Role]] = {
     "activity.create": frozenset({Role.STAFF, Role.ADMIN}),
     "user.manage": frozenset({Role.ADMIN}),
     "jobs.view": frozenset({Role.STAFF, Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN}),
+    "report.compile": frozenset({Role.LEADER, Role.STAFF, Role.ADMIN}),
+    "mail.test": frozenset({Role.ADMIN}),
 }
 
 

@@ -1,7 +1,8 @@
 """All table models; importing this module registers them with SQLModel.metadata."""
 
 import db.models._meta  # noqa: F401  (must run before any table is defined)
-from db.models.activities import Activity, ActivityKind, Target
+from db.models.activities import ActionStatus, Activity, ActivityKind, CorrectiveAction, Target, VenueType
+from db.models.audit import Attachment, AuditEntry
 from db.models.cases import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -24,16 +25,24 @@ from db.models.mediation import (
     MediationSession,
     PartyGroup,
 )
-from db.models.notifications import Notification, NotificationStatus
+from db.models.notifications import Notification, NotificationStatus, Subscription, SubscriptionTopic
 from db.models.org import OrgKind, OrgNode
+from db.models.reports import Report, ReportStatus
+from db.models.rollup import ALL_SOURCES, CaseDaily
 from db.models.users import LoginSession, Role, User
 
 __all__ = [
+    "ALL_SOURCES",
+    "CaseDaily",
     "DONE_STATUSES",
     "OPEN_STATUSES",
+    "ActionStatus",
     "Activity",
     "ActivityKind",
+    "Attachment",
+    "AuditEntry",
     "Case",
+    "CorrectiveAction",
     "CaseHistory",
     "CaseLevel",
     "CaseSource",
@@ -54,7 +63,12 @@ __all__ = [
     "NotificationStatus",
     "OrgKind",
     "OrgNode",
+    "Report",
+    "ReportStatus",
     "Role",
+    "Subscription",
+    "SubscriptionTopic",
     "Target",
     "User",
+    "VenueType",
 ]

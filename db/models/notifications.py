@@ -34,3 +34,21 @@ class Notification(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SubscriptionTopic(StrEnum):
+    WEEKLY_SUMMARY = "weekly_summary"
+    OVERDUE_REMINDERS = "overdue_reminders"
+    ACTIVITY_REMINDERS = "activity_reminders"
+
+
+class Subscription(SQLModel, table=True):
+    """Who receives which email (weekly summary, reminders); edited by admins."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (UniqueConstraint("user_id", "topic"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    topic: str = Field(max_length=32)
+    active: bool = True

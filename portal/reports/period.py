@@ -28,13 +28,10 @@ class ReportPeriod:
         return (self.end - self.start).days + 1
 
     def previous(self) -> ReportPeriod:
-        """The period before, of the same kind: the week before, the calendar month before, or the same number of
-        days just before a range. A whole month is compared with the whole month before it."""
+        """The period compared with: as many days just before (the week before a week). The same rule as
+        `portal kpi --from --to` and the KPI page's custom period, so the report's changes match theirs."""
         if self.kind == "week":
             return week_of(self.start - timedelta(days=7))
-        if self.kind == "month":
-            last = self.start - timedelta(days=1)
-            return month(last.year, last.month)
         return date_range(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
 
     def complete(self, today: date) -> bool:

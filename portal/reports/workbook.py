@@ -7,44 +7,30 @@ also marked "quote prefix", so Excel shows it as typed and never evaluates it, e
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime
 from typing import Any
 
 from portal.i18n import t
 from portal.reports.content import ReportContent
 from portal.reports.email_body import header_lines
-from portal.services.case_formats import safe_cell
-
-MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
+from portal.spreadsheet import sheet_name, text_cell
 
 
 def xlsx(content: ReportContent, lang: str = "zh") -> bytes:
     """The workbook's bytes."""
     from openpyxl import Workbook  # slow to import; only where a workbook is made
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
     def cell(ws: WriteOnlyWorksheet, value: Any) -> Any:
         if isinstance(value, datetime):
             return value.replace(tzinfo=None)
-        if not isinstance(value, str):
-            return value
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if safe_cell(text) == text:
-            return text
-        quoted = WriteOnlyCell(ws, value=text)
-        quoted.data_type = "s"  # openpyxl would store "=..." as a formula
-        quoted.quotePrefix = True
-        return quoted
+        return text_cell(ws, value) if isinstance(value, str) else value
 
     workbook = Workbook(write_only=True)
     used: set[str] = set()
 
     def sheet(title: str, rows: list[list[Any]], widths: list[int]) -> None:
-        ws = workbook.create_sheet(_sheet_name(title, used))
+        ws = workbook.create_sheet(sheet_name(title, used))
         for index, width in enumerate(widths):
             ws.column_dimensions[chr(ord("A") + index)].width = width
         for row in rows:
@@ -67,14 +53,3 @@ def xlsx(content: ReportContent, lang: str = "zh") -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
-
-
-def _sheet_name(title: str, used: set[str]) -> str:
-    """Excel's rules: at most 31 characters, none of []:*?/\\, unique in the workbook."""
-    base = _SHEET_UNSAFE.sub("_", title).strip("'")[:31] or "Sheet"
-    name, n = base, 2
-    while name.lower() in used:
-        suffix = f" ({n})"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    used.add(name.lower())
-    return name

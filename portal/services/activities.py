@@ -1,140 +1,100 @@
-"""Drill, training and publicity logs."""
+"""Drill, training and publicity logs beyond their generated pages: what is coming up, progress against targets.
+
+Entering, listing, editing and exporting activities is the low-code engine's (portal/kinds/activities.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+import portal.kinds  # noqa: F401  (the activity kinds must be registered before create_activity uses them)
 from db.models import Activity, ActivityKind, Target
-from portal import clock
-from portal.defaults import MAX_PAGE_SIZE, PAGE_SIZE
-from portal.permissions import can
+from portal.lowcode import records
 from portal.services.actor import Actor
-from portal.services.errors import InvalidInput, PermissionDenied
-from portal.services.orgs import load_tree, placement_errors, scope_ids
-from portal.services.validation import invalid, validate
+from portal.services.errors import InvalidInput
+from portal.services.orgs import load_tree, scope_ids
 
-MAX_PARTICIPANTS = 100_000
-
-
-class ActivityInput(BaseModel):
-    model_config = ConfigDict(str_strip_whitespace=True)
-
-    kind: ActivityKind
-    title: str = Field(min_length=1, max_length=200)
-    starts_at: datetime
-    org_id: int
-    organiser: str = Field(min_length=1, max_length=100)
-    partner_units: str | None = Field(default=None, max_length=500, validate_default=True)
-    location: str = Field(min_length=1, max_length=200)
-    participants: int = Field(ge=0, le=MAX_PARTICIPANTS)
-
-    @field_validator("starts_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise invalid("error.datetime")
-        return value
-
-    @field_validator("partner_units")
-    @classmethod
-    def _partners_for_joint_drills(cls, value: str | None, info: ValidationInfo) -> str | None:
-        # A joint rescue drill is by definition held with units in the area: name them. A field (not model)
-        # validator, so this is reported together with any other bad field, not after they are fixed.
-        if info.data.get("kind") is ActivityKind.JOINT_RESCUE_DRILL and not (value or "").strip():
-            raise invalid("error.partners_required")
-        return value
+UPCOMING_DAYS = 30
 
 
 @dataclass(frozen=True)
-class ActivityRow:
+class Upcoming:
     id: int
     kind: str
     title: str
     starts_at: datetime
     org: str
     organiser: str
-    partner_units: str | None
     location: str
-    participants: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    kind: str
+    done: int  # held this year so far (in the actor's scope)
+    planned: int  # logged for later this year
+    target: float | None  # the annual target at the actor's node, if one is set
+
+    @property
+    def share(self) -> float | None:
+        """Done as a share of the target (None without a target)."""
+        return self.done / self.target if self.target else None
 
 
 def create_activity(*, session: Session, actor: Actor, data: dict[str, Any]) -> Activity:
-    """Log a drill, training session or publicity event; InvalidInput names each bad field."""
-    if not can(actor.role, "activity.create"):
-        raise PermissionDenied("error.forbidden")
-    payload = validate(ActivityInput, data)
-    problem = placement_errors(load_tree(session=session), actor, payload.org_id)
-    if problem:
-        raise InvalidInput(problem)
-    activity = Activity(
-        kind=payload.kind.value,
-        title=payload.title,
-        starts_at=payload.starts_at,
-        held_on=clock.local_day(payload.starts_at),
-        org_id=payload.org_id,
-        organiser=payload.organiser,
-        partner_units=payload.partner_units or None,
-        location=payload.location,
-        participants=payload.participants,
-        created_by_id=actor.user_id,
-        created_at=clock.now(),
-    )
-    session.add(activity)
-    session.flush()
-    return activity
+    """Log an activity of `data["kind"]` through its record kind (checked, scoped and audited like the page)."""
+    kind = str(data.get("kind") or "")
+    if kind not in {k.value for k in ActivityKind}:
+        raise InvalidInput({"kind": ("error.choice", {})})
+    row: Activity = records.create_record(session=session, actor=actor, kind=kind, data=data)
+    return row
 
 
-def list_activities(
-    *,
-    session: Session,
-    actor: Actor,
-    kind: str | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    page: int = 1,
-    page_size: int = PAGE_SIZE,
-) -> tuple[list[ActivityRow], int]:
-    """Activities in the actor's scope, newest first: (rows of the page, total)."""
-    tree = load_tree(session=session)
-    conditions: list[ColumnElement[bool]] = []
-    visible = scope_ids(tree, actor)
+def _visible(session: Session, actor: Actor) -> list[Any]:
+    conditions: list[Any] = [col(Activity.deleted_at).is_(None)]
+    visible = scope_ids(load_tree(session=session), actor)
     if visible is not None:
         conditions.append(col(Activity.org_id).in_(sorted(visible)))
-    if kind:
-        conditions.append(col(Activity.kind) == kind)
-    if date_from:
-        conditions.append(col(Activity.held_on) >= date_from)
-    if date_to:
-        conditions.append(col(Activity.held_on) <= date_to)
-    total = session.exec(select(func.count()).select_from(Activity).where(*conditions)).one()
-    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    return conditions
+
+
+def upcoming(*, session: Session, actor: Actor, today: date, days: int = UPCOMING_DAYS) -> list[Upcoming]:
+    """Activities in the actor's scope from today through the next `days` days, soonest first."""
+    tree = load_tree(session=session)
     rows = session.exec(
         select(Activity)
-        .where(*conditions)
-        .order_by(col(Activity.starts_at).desc(), col(Activity.id).desc())
-        .offset((max(page, 1) - 1) * page_size)
-        .limit(page_size)
+        .where(
+            *_visible(session, actor), col(Activity.held_on) >= today, col(Activity.held_on) <= today + timedelta(days)
+        )
+        .order_by(col(Activity.starts_at), col(Activity.id))
     ).all()
     return [
-        ActivityRow(
-            id=a.id or 0,
-            kind=a.kind,
-            title=a.title,
-            starts_at=a.starts_at,
-            org=tree.label(a.org_id),
-            organiser=a.organiser,
-            partner_units=a.partner_units,
-            location=a.location,
-            participants=a.participants,
-        )
-        for a in rows
-    ], total
+        Upcoming(a.id or 0, a.kind, a.title, a.starts_at, tree.label(a.org_id), a.organiser, a.location) for a in rows
+    ]
+
+
+def progress(*, session: Session, actor: Actor, year: int, today: date) -> list[Progress]:
+    """Per kind: held so far this year, still planned this year, and the annual target at the actor's node."""
+    conditions = [*_visible(session, actor), col(Activity.held_on) >= date(year, 1, 1)]
+    conditions.append(col(Activity.held_on) <= date(year, 12, 31))
+    held = col(Activity.held_on) <= today
+    counts: dict[tuple[str, bool], int] = {}
+    for kind, past, count in session.exec(
+        select(Activity.kind, held, func.count()).where(*conditions).group_by(col(Activity.kind), held)
+    ).all():
+        counts[(kind, bool(past))] = count
+    targets = dict(
+        session.exec(select(Target.kpi, Target.value).where(Target.year == year, Target.org_id == actor.org_id)).all()
+    )
+    return [
+        Progress(k.value, counts.get((k.value, True), 0), counts.get((k.value, False), 0), targets.get(k.value))
+        for k in ActivityKind
+    ]
 
 
 def set_target(*, session: Session, year: int, kpi: str, org_id: int, value: float) -> Target:

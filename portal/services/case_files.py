@@ -1,4 +1,8 @@
-"""Reading a spreadsheet of cases: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16) or XLSX, header in row 1."""
+"""Reading a spreadsheet: CSV (UTF-8, UTF-8 with BOM, GBK/GB18030, UTF-16) or XLSX, header in row 1.
+
+The columns are those of the case file unless a ColumnMap says otherwise (the low-code import passes one
+per record kind), so every import reads files by the same rules.
+"""
 
 from __future__ import annotations
 
@@ -25,10 +29,29 @@ XLS_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary Excel format (OLE2)
 CSV_SUFFIXES = {"", ".csv", ".txt", ".tsv"}
 READ_COLUMNS = (*IMPORT_COLUMNS, *OPTIONAL_IMPORT_COLUMNS)
 
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which header cells name which field, and the fields a file must have a column for."""
+
+    headers: dict[str, str]  # header cell, normalised (see `normalise`) -> field name
+    required: dict[str, str]  # field -> how a "missing column" message names it
+
+    @classmethod
+    def of(cls, names: dict[str, list[str]], required: dict[str, str]) -> ColumnMap:
+        """From field -> the header words accepted for it (the field name itself is always accepted)."""
+        headers: dict[str, str] = {}
+        for field, words in names.items():
+            for word in (field, *words):
+                headers.setdefault(normalise(word), field)
+        return cls(headers, required)
+
+
 # A header cell (Chinese or English, normalised) -> field name.
-_HEADER_FIELDS = {normalise(h): f for f, h in EXPORT_COLUMNS.items() if f in READ_COLUMNS} | {
-    normalise(f): f for f in READ_COLUMNS
-}
+CASE_COLUMNS = ColumnMap(
+    {normalise(h): f for f, h in EXPORT_COLUMNS.items() if f in READ_COLUMNS} | {normalise(f): f for f in READ_COLUMNS},
+    {f: f"{IMPORT_COLUMNS[f]} ({f})" for f in REQUIRED_COLUMNS},
+)
 
 Row = tuple[int, dict[str, Any]]  # (spreadsheet row number, field -> raw cell value)
 
@@ -46,23 +69,23 @@ class Table:
     format: str
 
 
-def read_table(data: bytes, filename: str) -> Table:
-    """Open `data` (named `filename`) as a table of cases, or raise UnreadableFile saying why not."""
+def read_table(data: bytes, filename: str, columns: ColumnMap = CASE_COLUMNS) -> Table:
+    """Open `data` (named `filename`) as a table (of cases by default), or raise UnreadableFile saying why not."""
     if not data.strip():
         raise UnreadableFile("import.file_empty")
     suffix = PurePath(filename).suffix.lower()
     if data.startswith(XLS_MAGIC):
         raise UnreadableFile("import.file_xls")
     if data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data)
+        return _read_xlsx(data, columns)
     if suffix in (".xlsx", ".xlsm", ".xls") or suffix not in CSV_SUFFIXES:
         raise UnreadableFile("import.file_format", name=PurePath(filename).name)
-    return _read_csv(decode(data))
+    return _read_csv(decode(data), columns)
 
 
-def count_rows(data: bytes, filename: str) -> int:
+def count_rows(data: bytes, filename: str, columns: ColumnMap = CASE_COLUMNS) -> int:
     """How many data rows the file holds (blank ones included); raises UnreadableFile like `read_table`."""
-    table = read_table(data, filename)
+    table = read_table(data, filename, columns)
     return table.total if table.total is not None else sum(1 for _ in table.rows)
 
 
@@ -91,7 +114,7 @@ def _strict(data: bytes, encoding: str) -> str:
     return text
 
 
-def _read_csv(text: str) -> Table:
+def _read_csv(text: str, wanted: ColumnMap) -> Table:
     first_line = text.split("\n", 1)[0]
     # Excel's "Unicode text" export is tab-separated; everything else here is comma-separated.
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
@@ -100,13 +123,13 @@ def _read_csv(text: str) -> Table:
     except csv.Error as exc:
         raise UnreadableFile("import.file_csv_broken", error=str(exc)) from None
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    columns = _columns(next(reader, []))
+    columns = _columns(next(reader, []), wanted)
     if total < 1:
         raise UnreadableFile("import.file_no_rows")
     return Table(_rows(reader, columns), total, "csv")
 
 
-def _read_xlsx(data: bytes) -> Table:
+def _read_xlsx(data: bytes, wanted: ColumnMap) -> Table:
     import openpyxl  # only when a workbook comes in: it is slow to import
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -118,7 +141,7 @@ def _read_xlsx(data: bytes) -> Table:
         raise UnreadableFile("import.file_no_rows")
     sheet = workbook.worksheets[0]
     rows = _guarded(sheet.iter_rows(values_only=True))
-    columns = _columns(list(next(rows, ())))
+    columns = _columns(list(next(rows, ())), wanted)
     # The sheet's recorded dimension: good enough for a progress bar; some writers leave it out or wrong,
     # so an empty sheet is only decided once its rows are read.
     total = sheet.max_row - 1 if sheet.max_row and sheet.max_row > 1 else None
@@ -133,19 +156,19 @@ def _guarded(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         raise UnreadableFile("import.file_corrupt", error=type(exc).__name__) from None
 
 
-def _columns(header: list[Any]) -> dict[str, int]:
+def _columns(header: list[Any], wanted: ColumnMap) -> dict[str, int]:
     """Field -> column index, from the header row; raises when a required column is missing."""
     if not any(cell not in (None, "") for cell in header):
         raise UnreadableFile("import.file_no_header")
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
         name = normalise(str(cell or "")).lstrip("\ufeff")
-        field = _HEADER_FIELDS.get(name)
+        field = wanted.headers.get(name)
         if field is not None:
             columns.setdefault(field, index)  # a repeated column: the first one counts
-    missing = [f for f in REQUIRED_COLUMNS if f not in columns]
+    missing = [f for f in wanted.required if f not in columns]
     if missing:
-        names = "、".join(f"{IMPORT_COLUMNS[f]} ({f})" for f in missing)
+        names = "、".join(wanted.required[f] for f in missing)
         raise UnreadableFile("import.file_missing_columns", columns=names)
     return columns
 

@@ -21,6 +21,7 @@ from db.types import UTCDateTime
 from portal import clock
 from portal.defaults import IMPORT_BATCH_SIZE
 from portal.permissions import can
+from portal.services import case_rollup
 from portal.services.actor import Actor
 from portal.services.case_files import Row, UnreadableFile, read_table
 from portal.services.case_import_rows import RowReader, text
@@ -136,39 +137,38 @@ def _existing(session: Session, references: set[str]) -> set[str]:
 
 def _insert(session: Session, actor: Actor, rows: list[dict[str, Any]], now: datetime, filename: str) -> None:
     """One multi-row INSERT of the cases, then their "imported" history rows with one INSERT ... SELECT."""
-    session.execute(
-        # render_nulls: every row has the same columns, so the batch stays one executemany (see bench/README.md).
-        insert(Case).execution_options(render_nulls=True),
-        [
-            {
-                "reference": v["reference"],
-                "source": v["source"],
-                "category_id": v["category_id"],
-                "org_id": v["org_id"],
-                "reporter_name": v["reporter_name"],
-                "reporter_phone": v["reporter_phone"],
-                "description": v["description"],
-                "reported_at": v["reported_at"],
-                "reported_on": v["reported_on"],
-                "status": v["status"],
-                "level": v["level"],
-                "assignee_id": None,
-                "dispatched_at": None,
-                "due_at": None,
-                "resolved_at": v["resolved_at"] or None,
-                "resolution": None,
-                "closed_at": v["closed_at"],
-                "close_reason": v["close_reason"],
-                "duplicate_of_id": None,
-                "satisfaction": v["satisfaction"],
-                "created_by_id": actor.user_id,
-                "created_at": now,
-                "updated_at": now,
-                "version": 1,
-            }
-            for v in rows
-        ],
-    )
+    records = [
+        {
+            "reference": v["reference"],
+            "source": v["source"],
+            "category_id": v["category_id"],
+            "org_id": v["org_id"],
+            "reporter_name": v["reporter_name"],
+            "reporter_phone": v["reporter_phone"],
+            "description": v["description"],
+            "reported_at": v["reported_at"],
+            "reported_on": v["reported_on"],
+            "status": v["status"],
+            "level": v["level"],
+            "assignee_id": None,
+            "dispatched_at": None,
+            "due_at": None,
+            "resolved_at": v["resolved_at"] or None,
+            "resolution": None,
+            "closed_at": v["closed_at"],
+            "close_reason": v["close_reason"],
+            "duplicate_of_id": None,
+            "satisfaction": v["satisfaction"],
+            "created_by_id": actor.user_id,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        for v in rows
+    ]
+    # render_nulls: every row has the same columns, so the batch stays one executemany (see bench/README.md).
+    session.execute(insert(Case).execution_options(render_nulls=True), records)
+    case_rollup.record(session, added=records)
     # PostgreSQL cannot infer a parameter's type in a SELECT list, so it gets CASTs; SQLite must not
     # (its CAST to DATETIME turns the text into a number).
     typed = cast if session.get_bind().dialect.name == "postgresql" else type_coerce

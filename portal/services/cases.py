@@ -27,7 +27,7 @@ from db.models import (
 from portal import clock
 from portal.defaults import MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE, PAGE_SIZE
 from portal.permissions import can
-from portal.services import case_rules
+from portal.services import case_rollup, case_rules
 from portal.services.actor import Actor
 from portal.services.errors import InvalidInput, NotFound, PermissionDenied
 from portal.services.orgs import OrgTree, load_tree, placement_errors, scope_ids
@@ -72,6 +72,7 @@ class CaseFilters:
     date_from: date | None = None
     date_to: date | None = None
     org_id: int | None = None  # a node inside the actor's scope: its whole subtree
+    org_exact: bool = False  # only the cases placed at org_id itself, not below it (a KPI unit such as 街道本级)
     category_id: int | None = None
     source: str | None = None
     statuses: tuple[str, ...] = ()
@@ -211,6 +212,7 @@ def create_case(*, session: Session, actor: Actor, data: dict[str, Any], referen
         # The id makes the number unique without a counter table: XL-20260305-000123.
         case.reference = f"{SOURCE_PREFIX[case.source]}-{case.reported_on:%Y%m%d}-{case.id:06d}"
     session.add(CaseHistory(case_id=case.id, at=now, actor_id=actor.user_id, action="created", changes={}))
+    case_rollup.record(session, added=[case_rollup.snapshot(case)])
     session.flush()
     return case
 
@@ -233,6 +235,8 @@ def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: date
         visible = tree.descendants(filters.org_id)
     if visible is not None:
         conditions.append(col(Case.org_id).in_(sorted(visible)))
+    if filters.org_exact and filters.org_id is not None:
+        conditions.append(col(Case.org_id) == filters.org_id)
     if filters.date_from:
         conditions.append(col(Case.reported_on) >= filters.date_from)
     if filters.date_to:

@@ -15,8 +15,14 @@ from email.message import EmailMessage
 
 from db.models import NotificationStatus
 from db.session import session_scope
-from portal import mailer
+from portal import clock, mailer
+from portal.config import get_settings
+from portal.i18n import t
+from portal.permissions import can
 from portal.services import notifications
+from portal.services.actor import Actor
+from portal.services.errors import InvalidInput, PermissionDenied
+from portal.services.users import EMAIL_RE
 
 
 @dataclass(frozen=True)
@@ -55,3 +61,22 @@ def deliver(
     with session_scope(write=True) as session:
         notifications.mark(session=session, notification_id=claim_id, status=status, error=error)
     return status.value
+
+
+def send_test_email(*, actor: Actor, to: str) -> str:
+    """Send a short test message (admins, from the Reports page); returns where it went, raises MailError."""
+    if not can(actor.role, "mail.test"):
+        raise PermissionDenied("error.forbidden")
+    address = (to or "").strip()
+    if not address:
+        raise InvalidInput({"to": ("error.required", {})})
+    if not EMAIL_RE.match(address):
+        raise InvalidInput({"to": ("error.email_format", {})})
+    settings = get_settings()
+    where = f"SMTP {settings.smtp_host}:{settings.smtp_port}" if settings.smtp_host else str(settings.outbox_dir)
+    msg = mailer.build_message(
+        to=address,
+        subject=t("mail.test.subject", "zh"),
+        text=t("mail.test.body", "zh", name=actor.display_name, where=where, at=f"{clock.now():%Y-%m-%d %H:%M} UTC"),
+    )
+    return mailer.send(msg, key=f"test-{clock.now():%Y%m%d%H%M%S}")

@@ -10,10 +10,22 @@ from typing import Any
 from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
-from db.models import Activity, ActivityKind, Case, CaseHistory, CaseLevel, CaseStatus, Category, OrgNode, User
+from db.models import (
+    Activity,
+    ActivityKind,
+    Case,
+    CaseHistory,
+    CaseLevel,
+    CaseStatus,
+    Category,
+    OrgNode,
+    Subscription,
+    SubscriptionTopic,
+    User,
+)
 from portal import clock
+from portal.services import case_rollup, demo_disputes
 from portal.services import demo_data as data
-from portal.services import demo_disputes
 from portal.services.activities import set_target
 from portal.services.users import hash_password
 
@@ -66,6 +78,8 @@ def seed_demo(*, session: Session, today: date | None = None) -> dict[str, int]:
     activities = _seed_activities(session, rng, today, nodes, users)
     for kind, value in data.DEMO_TARGETS.items():
         set_target(session=session, year=today.year, kpi=kind, org_id=nodes["皋兰路街道"].id or 0, value=value)
+    for leader in ("leader", "leader.zjt"):  # the Monday email: the sub-district's and 郑家台's leaders read it
+        session.add(Subscription(user_id=users[leader].id or 0, topic=SubscriptionTopic.WEEKLY_SUMMARY.value))
     return {
         "org_nodes": len(nodes),
         "users": len(users),
@@ -292,6 +306,7 @@ def _open_workload(
 
 def _insert_cases(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(insert(Case), rows)
+    case_rollup.record(session, added=rows)
     ids = session.exec(select(Case.id, Case.reference, Case.reported_at)).all()
     session.execute(
         insert(CaseHistory),

@@ -237,7 +237,9 @@ def kpi_summary(*, session: Session, actor: Actor, filters: KpiFilters) -> KpiSu
         by_unit=by_unit,
         by_category=by_category,
         overdue_now=overdue_now,
-        activities=_activities(session, tree_scope=_scope_for(tree, actor, filters), filters=filters, node=scope_node),
+        activities=activity_progress(
+            session, tree_scope=_scope_for(tree, actor, filters), filters=filters, node=scope_node
+        ),
     )
 
 
@@ -247,10 +249,11 @@ def _scope_for(tree: OrgTree, actor: Actor, filters: KpiFilters) -> set[int] | N
     return scope_ids(tree, actor)
 
 
-def _activities(
+def activity_progress(
     session: Session, *, tree_scope: set[int] | None, filters: KpiFilters, node: int
 ) -> list[ActivityCount]:
-    conditions: list[ColumnElement[bool]] = []
+    """Drills, training and publicity held in the period within `tree_scope`, with the node's annual targets."""
+    conditions: list[ColumnElement[bool]] = [col(Activity.deleted_at).is_(None)]  # a deleted log counts for nothing
     if tree_scope is not None:
         conditions.append(col(Activity.org_id).in_(sorted(tree_scope)))
     if filters.date_from:

@@ -75,9 +75,7 @@ def save_rule(
     errors: dict[str, tuple[str, dict[str, object]]] = {}
     if org_id not in tree.nodes:
         errors["org_id"] = ("error.org_out_of_scope", {})
-    user = session.get(User, assignee_id)
-    if user is None or not user.active or (org_id in tree.nodes and not tree.contains(user.org_id, org_id)):
-        errors["assignee_id"] = ("error.assignee_scope", {})
+    errors.update(handler_errors(session=session, tree=tree, org_id=org_id, assignee_id=assignee_id))
     if category_id is not None and session.get(Category, category_id) is None:
         errors["category_id"] = ("error.choice", {})
     if not 0 <= priority <= 10_000:
@@ -92,6 +90,16 @@ def save_rule(
     session.add(rule)
     session.flush()
     return rule
+
+
+def handler_errors(
+    *, session: Session, tree: OrgTree, org_id: int, assignee_id: int
+) -> dict[str, tuple[str, dict[str, object]]]:
+    """A rule's handler must be an active account responsible for the rule's node (at it or above it)."""
+    user = session.get(User, assignee_id)
+    if user is None or not user.active or (org_id in tree.nodes and not tree.contains(user.org_id, org_id)):
+        return {"assignee_id": ("error.assignee_scope", {})}
+    return {}
 
 
 def get_rule(*, session: Session, actor: Actor, rule_id: int) -> RoutingRule:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ BCRYPT_ROUNDS = 12
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{2,31}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+RESET_PASSWORD_BYTES = 12  # 16 characters of a-z, A-Z, 0-9, - and _
 
 
 def hash_password(password: str) -> str:
@@ -196,11 +198,28 @@ def set_active(*, session: Session, actor: Actor, user_id: int, active: bool) ->
     user.active = active
     session.add(user)
     if not active:
-        session.exec(
-            update(LoginSession)
-            .where(col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None))
-            .values(revoked_at=clock.now())
-        )
+        _revoke_logins(session, user_id)
+
+
+def reset_password(*, session: Session, actor: Actor, user_id: int) -> str:
+    """Give the account a new random password and end its logins (admin only); returns the password, to be
+    shown once to the admin and never stored in clear."""
+    user = _managed_user(session, actor, user_id)
+    password = secrets.token_urlsafe(RESET_PASSWORD_BYTES)
+    assert validate_password(password) is None
+    user.password_hash = hash_password(password)
+    session.add(user)
+    _revoke_logins(session, user_id)
+    return password
+
+
+def _revoke_logins(session: Session, user_id: int) -> None:
+    """Every cookie issued to the account stops logging in, wherever it was copied."""
+    session.exec(
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None))
+        .values(revoked_at=clock.now())
+    )
 
 
 def _managed_user(session: Session, actor: Actor, user_id: int) -> User:

@@ -28,7 +28,7 @@ from db.models import (
 from portal import clock
 from portal.defaults import MAX_DESCRIPTION_LENGTH, MAX_RESOLUTION_LENGTH
 from portal.permissions import can
-from portal.services import case_rules, routing
+from portal.services import case_rollup, case_rules, routing
 from portal.services.actor import Actor
 from portal.services.case_rules import LEVELS
 from portal.services.cases import get_in_scope
@@ -283,6 +283,7 @@ def _save(
     note: str | None,
 ) -> Case:
     now = clock.now()
+    before = case_rollup.snapshot(case)  # as read and version-checked: what the rollup counted
     result = session.exec(
         update(Case)
         .where(col(Case.id) == case.id, col(Case.version) == expected_version)
@@ -297,6 +298,7 @@ def _save(
     )
     session.flush()
     session.refresh(case)
+    case_rollup.record_edit(session, before, case_rollup.snapshot(case))
     return case
 
 

@@ -15,6 +15,7 @@ import redis as redis_lib
 from rq.job import JobStatus
 
 from jobs.reminders import send_overdue_reminders
+from jobs.reports import send_weekly_summaries
 from jobs.schedule import SCHEDULE, PortalCronJob, build_scheduler, next_run
 from portal import queue as portal_queue
 from portal.config import reset_settings
@@ -155,3 +156,15 @@ def test_queue_health_reports_a_redis_that_is_down(env: Path, monkeypatch: pytes
     assert health.reachable is False
     assert health.error
     assert health.scheduled_jobs == [] and health.failed_jobs == []
+
+
+def test_the_weekly_summary_runs_monday_from_0800_office_time_and_catches_up_through_the_day(
+    host_in_new_york: None,
+) -> None:
+    [weekly] = [entry for entry in SCHEDULE if entry.func is send_weekly_summaries]
+    sunday_evening = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)  # 20:00 in Shanghai
+    first = next_run(weekly.cron, sunday_evening)
+    assert first == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)  # Monday 08:00 in Shanghai
+    assert next_run(weekly.cron, first) == first + timedelta(hours=1)  # a missed 08:00 run is made up at 09:00
+    last = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 23:00 in Shanghai: the day's last run
+    assert next_run(weekly.cron, last) == datetime(2026, 11, 30, 0, 0, tzinfo=UTC)  # then next Monday

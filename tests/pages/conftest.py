@@ -61,3 +61,16 @@ def logged_in(demo_database: str) -> Iterator[Callable[[str], AppTest]]:
         return at
 
     yield login
+
+
+def open_url(at: AppTest, url_path: str) -> AppTest:
+    """Open the page at /<url_path>, as following a link does: pages the engine generates have no file to switch to."""
+    from streamlit.util import calc_hash
+
+    at._page_hash = calc_hash(url_path)  # what st.Page hashes a url path to (switch_page does this for files)
+    return at.run()
+
+
+def widget(widgets: Any, key: str) -> Any:
+    """The widget of a list with this key (AppTest's lookup by key, typed loosely for the tests)."""
+    return widgets(key=key)

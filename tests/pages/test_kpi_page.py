@@ -1,20 +1,27 @@
-"""The KPI overview draws the numbers the services compute, within the user's scope only."""
+"""The KPI overview shows the service's numbers within the user's scope only; its filters live in the URL."""
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from db.session import session_scope
 from portal import clock, periods
+from portal.config import reset_settings
 from portal.i18n import t
+from portal.kpi_links import case_params, drill_filters
+from portal.services.cases import CaseFilters
 from portal.services.demo_data import FIGURES
-from portal.services.kpi import KpiFilters, kpi_summary
-from tests.helpers import actor_for, node
+from portal.services.kpi import KpiFilters
+from portal.services.kpi_overview import Overview, kpi_overview
+from tests.helpers import DEMO_PASSWORD, actor_for, create_case, node
+from tests.pages.conftest import new_app, submit_login
 
 
 def charts(at: AppTest) -> dict[str, pd.DataFrame]:
@@ -29,68 +36,156 @@ def charts(at: AppTest) -> dict[str, pd.DataFrame]:
 
 
 def metric(at: AppTest, key: str) -> str:
-    return next(m.value for m in at.metric if m.label == t(key, "zh"))
+    return next(m.value for m in at.metric if m.label == t(f"kpi.card.{key}", "zh"))
 
 
-def test_leader_sees_the_service_figures_for_the_last_twelve_months(logged_in: Callable[[str], AppTest]) -> None:
-    at = logged_in("leader").switch_page("pages/kpi_overview.py").run()
+def delta(at: AppTest, key: str) -> str:
+    return next(m.proto.delta for m in at.metric if m.label == t(f"kpi.card.{key}", "zh"))
+
+
+def expected(username: str, period: str, **filters: object) -> Overview:
+    start, end = periods.resolve(period, clock.today())
     with session_scope() as session:
-        start, end = periods.resolve("last_12_months", clock.today())
-        expected = kpi_summary(
-            session=session, actor=actor_for(session, "leader"), filters=KpiFilters(date_from=start, date_to=end)
+        return kpi_overview(
+            session=session,
+            actor=actor_for(session, username),
+            filters=KpiFilters(date_from=start, date_to=end, **filters),  # type: ignore[arg-type]
+            period=period,
         )
-    assert metric(at, "kpi.cases_total") == f"{expected.cases_total:,}"
-    assert metric(at, "kpi.overdue_now") == f"{expected.overdue_now:,}"
-    assert metric(at, "kpi.resolved_share") == f"{expected.resolved_share:.1%}"
-    assert metric(at, "kpi.concluded_share") == f"{expected.concluded_share:.1%}"
-    assert metric(at, "kpi.on_time_share") == f"{expected.on_time_share:.1%}"
-    assert metric(at, "kpi.closed_at_grid_share") == f"{expected.closed_at_grid_share:.1%}"
-    assert metric(at, "kpi.satisfaction_share") == f"{expected.satisfaction_share:.1%}"
-    assert metric(at, "kpi.mediations") == f"{expected.outcomes.mediations:,}"
-    assert expected.outcomes.mediations > 500  # the demo's dispute cases all have mediation records
-    by_unit = charts(at)[t("kpi.by_unit", "zh")]
-    assert dict(zip(by_unit["unit"], by_unit["count"], strict=True)) == {u.name: u.count for u in expected.by_unit}
 
 
-def test_xiaolan_source_over_all_time_reproduces_the_article(logged_in: Callable[[str], AppTest]) -> None:
-    at = logged_in("leader")
-    at.selectbox(key="kpi_period").set_value("all")
-    at.selectbox(key="kpi_source").set_value("xiaolan")
+def open_overview(logged_in: Callable[[str], AppTest], username: str, **params: str) -> AppTest:
+    """A fresh browser session opening the overview's URL with `params`, then logging in (deep links survive it)."""
+    at = new_app()
+    for key, value in params.items():
+        at.query_params[key] = value
     at.run()
-    assert metric(at, "kpi.cases_total") == f"{FIGURES['platform_cases_total']:,}"
+    submit_login(at, username, DEMO_PASSWORD)
+    assert not at.exception, at.exception
+    return at
+
+
+def test_leader_lands_on_this_month_with_every_headline_figure_and_its_change(
+    logged_in: Callable[[str], AppTest],
+) -> None:
+    at = open_overview(logged_in, "leader")
+    shown = expected("leader", "this_month")
+    assert metric(at, "received") == f"{shown.current.received:,}"
+    assert metric(at, "concluded") == f"{shown.current.concluded:,}"
+    assert metric(at, "solved") == f"{shown.current.solved:,}"
+    assert metric(at, "overdue_now") == f"{shown.current.overdue_now:,}"
+    assert shown.current.overdue_now and shown.current.overdue_now > 0
+    for key in ("on_time_rate", "resolution_rate", "satisfaction_rate", "grid_share"):
+        value = shown.current.value(key)
+        assert metric(at, key) == ("—" if value is None else f"{value:.1%}")
+    assert shown.before is not None
+    assert delta(at, "received") == f"{shown.current.received - shown.before.received:+,}"
+    assert at.query_params["period"] == "this_month"
+    by_unit = charts(at)[t("kpi.by_unit", "zh")]
+    assert list(by_unit["count"]) == [u.count for u in shown.by_unit]
+    assert by_unit["unit"][0] == "皋兰路街道（本级）"
+
+
+def test_the_url_sets_the_view_and_the_article_figures_come_back(logged_in: Callable[[str], AppTest]) -> None:
+    at = open_overview(logged_in, "leader", period="last_12_months", source="xiaolan")
+    assert at.selectbox(key="kpi_source").value == "xiaolan"
+    assert metric(at, "received") == f"{FIGURES['platform_cases_total']:,}"
     drawn = charts(at)
-    units = drawn[t("kpi.by_unit", "zh")]
-    assert dict(zip(units["unit"], units["count"], strict=True)) == FIGURES["platform_cases_by_unit"]
     categories = drawn[t("kpi.by_category", "zh")]
     assert dict(zip(categories["category"], categories["count"], strict=True)) == FIGURES["platform_cases_by_category"]
-    activities = drawn[t("kpi.activities", "zh")]
-    assert dict(zip(activities["kind"], activities["done"], strict=True)) == FIGURES["activities"]
-    assert metric(at, "kpi.resolved_share") == "100.0%"
+    units = drawn[t("kpi.by_unit", "zh")]
+    assert list(units["count"]) == list(FIGURES["platform_cases_by_unit"].values())
+    assert metric(at, "resolution_rate") == "100.0%"
 
 
-def test_community_leader_sees_only_their_community(logged_in: Callable[[str], AppTest]) -> None:
-    at = logged_in("leader.zjt")
+def test_changing_a_filter_changes_the_numbers_and_the_url(logged_in: Callable[[str], AppTest]) -> None:
+    at = open_overview(logged_in, "staff")
+    at.selectbox(key="kpi_period").set_value("this_year").run()
     with session_scope() as session:
-        own = node(session, "郑家台社区")
-    assert at.selectbox(key="kpi_org").options == ["郑家台社区"]
-    at.selectbox(key="kpi_period").set_value("all").run()
+        community = node(session, "耿家庄社区").id
+    at.selectbox(key="kpi_org").set_value(community).run()
+    shown = expected("staff", "this_year", org_id=community)
+    assert metric(at, "received") == f"{shown.current.received:,}"
+    assert at.query_params["period"] == "this_year"
+    assert at.query_params["org"] == str(community)
     units = charts(at)[t("kpi.by_unit", "zh")]
-    assert set(units["unit"]) <= {"郑家台社区"} | {f"郑家台社区第{n}网格" for n in "一二三四五六"}
-    assert "耿家庄社区" not in set(units["unit"])
-    with session_scope() as session:
-        expected = kpi_summary(session=session, actor=actor_for(session, "leader.zjt"), filters=KpiFilters())
-    assert expected.scope_org_id == own.id
-    assert metric(at, "kpi.cases_total") == f"{expected.cases_total:,}"
+    assert set(units["unit"]) == {"耿家庄社区（本级）"} | {u.name for u in shown.by_unit[1:]}
 
 
-def test_switching_period_changes_the_numbers(logged_in: Callable[[str], AppTest]) -> None:
-    at = logged_in("staff")
-    year_total = metric(at, "kpi.cases_total")
-    at.selectbox(key="kpi_period").set_value("this_week").run()
+def test_a_community_leader_cannot_see_another_community_through_the_url(
+    logged_in: Callable[[str], AppTest],
+) -> None:
     with session_scope() as session:
-        start, end = periods.resolve("this_week", clock.today())
-        expected = kpi_summary(
-            session=session, actor=actor_for(session, "staff"), filters=KpiFilters(date_from=start, date_to=end)
-        )
-    assert metric(at, "kpi.cases_total") == f"{expected.cases_total:,}"
-    assert metric(at, "kpi.cases_total") != year_total
+        other, own = node(session, "耿家庄社区").id, node(session, "郑家台社区").id
+    at = open_overview(logged_in, "leader.zjt", period="this_year", org=str(other))
+    assert [w.value for w in at.warning] == [t("kpi.params_ignored", "zh", names="org")]
+    assert at.selectbox(key="kpi_org").value == own
+    assert "耿家庄社区" not in at.selectbox(key="kpi_org").options
+    units = charts(at)[t("kpi.by_unit", "zh")]
+    assert not any("耿家庄" in name for name in units["unit"])
+    assert metric(at, "received") == f"{expected('leader.zjt', 'this_year').current.received:,}"
+    assert at.query_params["org"] == str(own)
+
+
+def test_a_drill_down_url_opens_the_case_list_with_as_many_cases_as_the_bar_showed(
+    logged_in: Callable[[str], AppTest],
+) -> None:
+    shown = expected("leader", "this_year")
+    root = shown.by_unit[0]
+    assert root.exact and root.count > 0  # the sub-district's own cases: not the whole tree below it
+    base = CaseFilters(date_from=shown.start, date_to=shown.end)
+    bars = [
+        ("unit", {"unit_id": root.id}),
+        ("unit", {"unit_id": shown.by_unit[1].id}),
+        ("cell", {"unit_id": shown.heat[-1].unit_id, "category_id": shown.heat[-1].category_id}),
+        ("status", {"code": "closed"}),
+    ]
+    numbers = [root.count, shown.by_unit[1].count, shown.heat[-1].count, dict(shown.funnel)["closed"]]
+    for (chart, point), number in zip(bars, numbers, strict=True):
+        filters = drill_filters(chart, point, base, {root.id})
+        at = open_case_list(logged_in("leader"), case_params(filters))
+        counts = [c.value for c in at.caption if c.value.startswith("共 ")]
+        assert counts and counts[0].startswith(f"共 {number} 件"), (chart, point, counts)
+
+
+def open_case_list(at: AppTest, params: dict[str, str]) -> AppTest:
+    """Follow a drill-down link (the KPI page's `st.switch_page` to the list with these query parameters)."""
+    at.query_params.clear()
+    at.query_params.update(params)
+    at.switch_page("pages/cases.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_community_page_shows_one_community_with_its_grids_as_units(logged_in: Callable[[str], AppTest]) -> None:
+    at = logged_in("leader.zjt").switch_page("pages/kpi_community.py").run()
+    assert at.selectbox(key="kpi_org").options == ["郑家台社区"]
+    units = charts(at)[t("kpi.by_unit", "zh")]
+    assert list(units["unit"])[0] == "郑家台社区（本级）"
+    assert all(name.startswith("郑家台社区第") for name in list(units["unit"])[1:])
+    assert metric(at, "received") == f"{expected('leader.zjt', 'this_month').current.received:,}"
+
+
+def test_a_grid_worker_sees_their_grid_only(logged_in: Callable[[str], AppTest]) -> None:
+    at = logged_in("grid").switch_page("pages/kpi_overview.py").run()
+    assert at.selectbox(key="kpi_org").options == ["郑家台社区第一网格"]
+    units = charts(at)[t("kpi.by_unit", "zh")]
+    assert list(units["unit"]) == ["郑家台社区第一网格（本级）"]
+    assert metric(at, "received") == f"{expected('grid', 'this_month').current.received:,}"
+
+
+def test_the_figures_refresh_by_themselves_and_pick_up_a_new_case(
+    logged_in: Callable[[str], AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PORTAL_KPI_REFRESH_SECONDS", "1")  # cached for half a second
+    reset_settings()
+    at = open_overview(logged_in, "leader")
+    before = expected("leader", "this_month").current.received
+    assert metric(at, "received") == f"{before:,}"
+    with session_scope(write=True) as session:
+        staff = actor_for(session, "staff")
+        create_case(session, staff, org_id=node(session, "王家庄社区").id, reported_at=clock.now())
+    time.sleep(1.1)
+    at.run()  # what the fragment's timer does every PORTAL_KPI_REFRESH_SECONDS
+    assert metric(at, "received") == f"{before + 1:,}"
+    assert at.selectbox(key="kpi_period").value == "this_month"

@@ -11,11 +11,12 @@ from streamlit.testing.v1 import AppTest
 from db.models import LoginSession, Role, User
 from db.session import session_scope
 from portal.i18n import t
+from portal.lowcode.declare import kinds_for
 from portal.permissions import pages_for
 from streamlit_app import PAGES
 from tests.conftest import ROOT
 from tests.helpers import DEMO_PASSWORD, actor_for
-from tests.pages.conftest import new_app, submit_login
+from tests.pages.conftest import new_app, open_url, submit_login
 
 DEMO_USERS = {"leader": Role.LEADER, "staff": Role.STAFF, "grid": Role.GRID_WORKER, "admin": Role.ADMIN}
 
@@ -37,7 +38,8 @@ def test_logged_out_only_the_login_page_exists(demo_database: str) -> None:
 def test_each_role_logs_in_and_opens_each_of_its_pages(username: str, logged_in: Callable[[str], AppTest]) -> None:
     at = logged_in(username)
     role = DEMO_USERS[username]
-    assert nav_titles(at) == {t(f"page.{key}", "zh") for key in pages_for(role)}
+    generated = kinds_for(role)  # the pages the low-code engine draws for declared record kinds
+    assert nav_titles(at) == {t(f"page.{key}", "zh") for key in pages_for(role)} | {t(k.title, "zh") for k in generated}
     for key in pages_for(role):
         at.switch_page(PAGES[key][0]).run()
         assert not at.exception, (key, at.exception)
@@ -45,6 +47,11 @@ def test_each_role_logs_in_and_opens_each_of_its_pages(username: str, logged_in:
         expected_title = t("case.pick_one", "zh") if key == "case_detail" else t(f"page.{key}", "zh")
         shown = [el.value for el in at.title] + [el.value for el in at.info]
         assert expected_title in shown, (key, shown)
+    for kind in generated:
+        open_url(at, kind.key)
+        assert not at.exception, (kind.key, at.exception)
+        assert not at.error, (kind.key, [e.value for e in at.error])
+        assert t(kind.title, "zh") in [el.value for el in at.title], kind.key
 
 
 def test_grid_worker_has_no_admin_or_jobs_page(logged_in: Callable[[str], AppTest]) -> None:
@@ -57,7 +64,7 @@ def test_grid_worker_has_no_admin_or_jobs_page(logged_in: Callable[[str], AppTes
 @pytest.mark.parametrize("who", [None, "grid"])
 def test_a_page_run_without_the_router_refuses_to_draw(who: str | None, demo_database: str) -> None:
     # Defence in depth: if anything ran a page file directly (no router, or the wrong role), its guard stops it.
-    at = AppTest.from_file(str(ROOT / "pages" / "admin_users.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "pages" / "audit_log.py"), default_timeout=60)
     if who:
         with session_scope() as session:
             at.session_state["actor"] = actor_for(session, who)

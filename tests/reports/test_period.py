@@ -24,12 +24,12 @@ def test_the_monday_email_covers_the_whole_previous_week() -> None:
     assert period.last_week(monday).complete(monday)
 
 
-def test_a_month_is_compared_with_the_whole_month_before() -> None:
+def test_a_month_is_compared_with_as_many_days_just_before_it() -> None:
     march = period.parse("2026-03")
-    assert (march.start, march.end) == (date(2026, 3, 1), date(2026, 3, 31))
-    february = march.previous()
-    assert (february.label, february.start, february.end) == ("2026-02", date(2026, 2, 1), date(2026, 2, 28))
-    assert period.parse("2026-01").previous().label == "2025-12"
+    assert (march.start, march.end, march.days) == (date(2026, 3, 1), date(2026, 3, 31), 31)
+    before = march.previous()  # equal length, as `portal kpi --from --to` compares: 29 Jan - 28 Feb
+    assert (before.start, before.end, before.days) == (date(2026, 1, 29), date(2026, 2, 28), 31)
+    assert period.parse("2026-01").previous().end == date(2025, 12, 31)
 
 
 def test_a_range_is_compared_with_as_many_days_just_before_it() -> None:

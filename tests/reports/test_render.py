@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from portal import mailer
 from portal.reports import email_body, images, period, workbook
 from portal.reports.content import Chart, Headline, ReportContent, Table
+from portal.spreadsheet import MEDIA_TYPE, sheet_name
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -104,8 +105,8 @@ def test_the_workbook_has_a_sheet_per_section_and_no_cell_starts_a_formula() -> 
 def test_sheet_names_follow_excels_rules() -> None:
     used: set[str] = set()
     long = "按社区和类别统计的事件数量热力图：本期与上期对比/全部来源"
-    first = workbook._sheet_name(long, used)
-    second = workbook._sheet_name(long, used)
+    first = sheet_name(long, used)
+    second = sheet_name(long, used)
     assert len(first) <= 31 and "/" not in first and "：" in first
     assert second != first and len(second) <= 31
 
@@ -120,7 +121,7 @@ def test_the_email_carries_text_html_inline_png_charts_and_the_workbook() -> Non
         text=email_body.text(report),
         html=email_body.html(report),
         images=[mailer.Inline(email_body.chart_cid("by_unit"), png)],
-        attachments=[mailer.Attachment("report.xlsx", workbook.xlsx(report), workbook.MEDIA_TYPE)],
+        attachments=[mailer.Attachment("report.xlsx", workbook.xlsx(report), MEDIA_TYPE)],
     )
     parsed = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
     kinds = [part.get_content_type() for part in parsed.walk()]
@@ -131,11 +132,11 @@ def test_the_email_carries_text_html_inline_png_charts_and_the_workbook() -> Non
         "multipart/related",
         "text/html",
         "image/png",
-        workbook.MEDIA_TYPE,
+        MEDIA_TYPE,
     ]
     image = next(p for p in parsed.walk() if p.get_content_type() == "image/png")
     assert image["Content-ID"] == "<chart-by_unit@grid-portal>"
     assert image.get_content() == png
-    attachment = next(p for p in parsed.walk() if p.get_content_type() == workbook.MEDIA_TYPE)
+    attachment = next(p for p in parsed.walk() if p.get_content_type() == MEDIA_TYPE)
     assert attachment.get_filename() == "report.xlsx"
     assert load_workbook(io.BytesIO(attachment.get_content())).sheetnames[0] == "概要"

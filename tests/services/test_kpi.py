@@ -14,6 +14,7 @@ from sqlmodel import select
 from db.models import Category
 from db.session import session_scope
 from portal import clock, periods
+from portal.lowcode import records
 from portal.services import activities, cases, kpi, workflow
 from portal.services.errors import NotFound
 from portal.services.kpi import KpiFilters
@@ -210,20 +211,23 @@ def test_no_cases_means_no_resolved_share_and_zero_everywhere(world: World) -> N
 # --- Hand-counted: periods in office time -----------------------------------------------------------------
 
 
-def log_activity(world: World, starts_at: datetime, kind: str = "safety_training") -> None:
+def log_activity(world: World, starts_at: datetime, kind: str = "safety_training") -> int:
     with session_scope(write=True) as session:
-        activities.create_activity(
-            session=session,
-            actor=actor_for(session, "staff"),
-            data={
-                "kind": kind,
-                "title": "安全生产知识集中培训",
-                "starts_at": starts_at,
-                "org_id": world.nodes["郑家台社区"],
-                "organiser": "郑家台社区居委会",
-                "location": "郑家台社区协商议事厅",
-                "participants": 40,
-            },
+        return (
+            activities.create_activity(
+                session=session,
+                actor=actor_for(session, "staff"),
+                data={
+                    "kind": kind,
+                    "title": "安全生产知识集中培训",
+                    "starts_at": starts_at,
+                    "org_id": world.nodes["郑家台社区"],
+                    "organiser": "郑家台社区居委会",
+                    "location": "郑家台社区协商议事厅",
+                    "participants": 40,
+                },
+            ).id
+            or 0
         )
 
 
@@ -239,6 +243,19 @@ def test_period_edges_are_office_days(world: World, frozen_clock: FrozenClock) -
     march = summary_as("leader", KpiFilters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31)))
     assert units(march) == [("皋兰路街道", 0), ("郑家台社区", 1), ("詹家拐子社区", 1)]
     assert {a.kind: a.count for a in march.activities}["safety_training"] == 1
+
+
+def test_a_deleted_activity_no_longer_counts(world: World, frozen_clock: FrozenClock) -> None:
+    kept = log_activity(world, local(2026, 3, 10, 9, 0))
+    deleted = log_activity(world, local(2026, 3, 12, 9, 0))
+    march = KpiFilters(date_from=date(2026, 3, 1), date_to=date(2026, 3, 31))
+    assert {a.kind: a.count for a in summary_as("leader", march).activities}["safety_training"] == 2
+    with session_scope(write=True) as session:
+        records.delete_record(
+            session=session, actor=actor_for(session, "staff"), kind="safety_training", record_id=deleted
+        )
+    assert {a.kind: a.count for a in summary_as("leader", march).activities}["safety_training"] == 1
+    assert kept != deleted
 
 
 def test_this_month_starts_at_midnight_office_time(world: World, frozen_clock: FrozenClock) -> None:

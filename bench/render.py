@@ -1,0 +1,170 @@
+"""KPI page benchmark: the full overview render (an AppTest run of pages/kpi_overview.py), cache cold and warm,
+next to the bare SQL of the service call behind it.
+
+For each (backend, size) the cached benchmark database is brought to the current schema (which builds and fills
+the `case_daily` rollup on first use), then per scenario:
+
+- `sql`: the summed execution time of the SQL statements one `kpi_overview` call sends (cursor events);
+- `service`: that call in full (SQL plus folding the few hundred rows it reads into the page's figures);
+- `cold`: an AppTest run of the page after `st.cache_data.clear()` — the service call, the cards, eight charts;
+- `warm`: the same run again, the figures from the cache (what a leader pays on every rerun and refresh).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from statistics import median
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import event
+from sqlmodel import select
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from bench import BENCH_DIR, generate, targets
+from bench.measure import percentile
+from bench.run import _reusable
+from db import migrate
+from db.models import User
+from db.session import dispose_engines, get_engine, session_scope
+from portal import clock, periods
+from portal.i18n import t
+from portal.serve import disable_legacy_pages_folder
+from portal.services.actor import Actor
+from portal.services.demo import DEMO_PASSWORD
+from portal.services.kpi import KpiFilters
+from portal.services.kpi_overview import kpi_overview
+
+APP = str(BENCH_DIR.parent / "streamlit_app.py")
+SCENARIOS = (  # (key, user, period)
+    ("subdistrict_month", "leader", "this_month"),
+    ("subdistrict_year", "leader", "this_year"),
+    ("community_month", "leader.zjt", "this_month"),
+)
+
+
+@contextmanager
+def sql_clock() -> Iterator[list[float]]:
+    """Collects the execution time of every statement sent while inside."""
+    spent: list[float] = []
+    engine = get_engine()
+
+    def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        conn.info["bench_started"] = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        spent.append(time.perf_counter() - conn.info.pop("bench_started"))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield spent
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+        event.remove(engine, "after_cursor_execute", after)
+
+
+def _stats(samples: list[float]) -> dict[str, float]:
+    ms = [s * 1000 for s in samples]
+    return {"median_ms": round(median(ms), 1), "p95_ms": round(percentile(ms, 0.95), 1)}
+
+
+def _page(username: str, period: str) -> AppTest:
+    """A browser session on /kpi?period=..., logged in through the real form (the KPI page is the landing page)."""
+    _pages_folder_is_ours()
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["period"] = period
+    at.run()
+    inputs = {ti.label: ti for ti in at.text_input}
+    inputs[t("login.username", "zh")].input(username)
+    inputs[t("login.password", "zh")].input(DEMO_PASSWORD)
+    next(b for b in at.button if b.label == t("login.submit", "zh")).click()
+    return at
+
+
+def _pages_folder_is_ours() -> None:
+    # As tests/pages/conftest.py does: AppTest resets Streamlit's legacy-pages flag that `portal.serve` sets.
+    if getattr(PagesManager.__init__, "_bench", False):
+        return
+    original = PagesManager.__init__
+
+    def init(self: PagesManager, *args: Any, **kwargs: Any) -> None:
+        disable_legacy_pages_folder()
+        original(self, *args, **kwargs)
+
+    init._bench = True  # type: ignore[attr-defined]
+    PagesManager.__init__ = init  # type: ignore[method-assign]
+
+
+def _timed(call: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def scenario(actor: Actor, period: str, repeat: int) -> dict[str, Any]:
+    """One user and period: the service's SQL and call, then the page cold and warm."""
+    start, end = periods.resolve(period, clock.today())
+    filters = KpiFilters(date_from=start, date_to=end)
+
+    def service() -> int:
+        with session_scope() as session:
+            return kpi_overview(session=session, actor=actor, filters=filters, period=period).current.received
+
+    service()  # warm-up: pool, compiled statements
+    sql, calls = [], []
+    for _ in range(repeat):
+        with sql_clock() as spent:
+            calls.append(_timed(service))
+        sql.append(sum(spent))
+    at = _page(actor.username, period)
+    at.run()  # warm-up: the login, imports, Altair, the first render
+    assert not at.exception, at.exception
+    cold, warm = [], []
+    for _ in range(repeat):
+        st.cache_data.clear()
+        cold.append(_timed(at.run))
+        warm.append(_timed(at.run))
+    assert not at.exception, at.exception
+    return {
+        "cases": service(),
+        "sql": _stats(sql),
+        "service": _stats(calls),
+        "cold": _stats(cold),
+        "warm": _stats(warm),
+        "statements": len(spent),
+    }
+
+
+def run(backends: list[str], sizes: list[int], admin_url: str | None, repeat: int) -> list[dict[str, Any]]:
+    blocks = []
+    # The router refuses to start without a cookie key (outside demo mode); the benchmark's logins need one.
+    os.environ.setdefault("PORTAL_COOKIE_KEY", secrets.token_urlsafe(48))
+    for backend in backends:
+        for size in sizes:
+            target = targets.make_target(backend, size, admin_url)
+            if _reusable(target) is None:
+                print(f"== {backend} {size:,}: generating ...")
+                generate.generate(target, progress=print)
+            targets.use(target)
+            migrate.upgrade(target.url)
+            with session_scope() as session:
+                users = {u.username: Actor.of(u) for u in session.exec(select(User)).all()}
+            print(f"== {backend}, {size:,} cases")
+            for key, username, period in SCENARIOS:
+                figures = scenario(users[username], period, repeat)
+                blocks.append({"backend": backend, "size": size, "scenario": key} | figures)
+                print(
+                    f"  {key:<20} cases {figures['cases']:>9,}  sql {figures['sql']['median_ms']:>7.1f}"
+                    f"  service {figures['service']['median_ms']:>7.1f}  cold {figures['cold']['median_ms']:>7.1f}"
+                    f" (p95 {figures['cold']['p95_ms']:.1f})  warm {figures['warm']['median_ms']:>6.1f}"
+                    f" (p95 {figures['warm']['p95_ms']:.1f})  ms; {figures['statements']} statements",
+                    flush=True,
+                )
+            dispose_engines()
+    return blocks

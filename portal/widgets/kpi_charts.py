@@ -1,0 +1,194 @@
+"""The KPI charts on a page, and the drill-down: a clicked bar, cell or point opens exactly its cases."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from portal import charts
+from portal.i18n import label, t
+from portal.kpi_links import case_params, drill_filters
+from portal.periods import GRAINS
+from portal.services.cases import CaseFilters
+from portal.services.kpi_overview import Overview
+
+Drill = Callable[[dict[str, Any]], CaseFilters]
+
+
+def unit_name(name: str, exact: bool) -> str:
+    """A unit that is the scope node itself counts only its own cases: say so next to its name."""
+    return t("kpi.unit_itself", name=name) if exact else name
+
+
+def frames(overview: Overview) -> dict[str, pd.DataFrame]:
+    """Each chart's data, as plain tables (the email report draws the same builders from the same frames)."""
+    return {
+        "units": pd.DataFrame(
+            [
+                {"unit": unit_name(u.name, u.exact), "count": u.count, "unit_id": u.id, "exact": u.exact}
+                for u in overview.by_unit
+            ],
+            columns=["unit", "count", "unit_id", "exact"],
+        ),
+        "categories": pd.DataFrame(
+            [{"category": c.name, "count": c.count, "category_id": c.id} for c in overview.by_category],
+            columns=["category", "count", "category_id"],
+        ),
+        "trend": pd.DataFrame(
+            [
+                {
+                    "start": p.start.isoformat(),
+                    "span": f"{p.start} – {p.end}" if p.end != p.start else str(p.start),
+                    "count": p.count,
+                    "previous": p.previous,
+                }
+                for p in overview.trend
+            ],
+            columns=["start", "span", "count", "previous"],
+        ),
+        "heat": pd.DataFrame(
+            [
+                {
+                    "unit": unit_name(c.unit, c.exact),
+                    "category": c.category,
+                    "count": c.count,
+                    "unit_id": c.unit_id,
+                    "category_id": c.category_id,
+                    "exact": c.exact,
+                }
+                for c in overview.heat
+            ],
+            columns=["unit", "category", "count", "unit_id", "category_id", "exact"],
+        ),
+        "funnel": pd.DataFrame(
+            [{"status": label("status", s), "count": n, "code": s} for s, n in overview.funnel],
+            columns=["status", "count", "code"],
+        ),
+        "handling": pd.DataFrame(
+            [
+                {"category": h.category, "days": round(h.days, 1) if h.days is not None else None}
+                for h in overview.handling
+            ],
+            columns=["category", "days"],
+        ),
+        "activities": pd.DataFrame(
+            [{"kind": t(f"activity.{a.kind}"), "done": a.count, "target": a.target} for a in overview.activities],
+            columns=["kind", "done", "target"],
+        ),
+    }
+
+
+def _picked(event: Any, name: str) -> dict[str, Any] | None:
+    """The first point of a chart's named selection, if the user clicked one."""
+    selection = getattr(event, "selection", None) or {}
+    points = selection.get(name) if hasattr(selection, "get") else None
+    if isinstance(points, list) and points and isinstance(points[0], dict):
+        return points[0]
+    return None
+
+
+def _show(chart: alt.TopLevelMixin, key: str, selection: str | None, drill: Drill | None, where: Any = st) -> None:
+    if selection is None or drill is None:
+        where.altair_chart(chart, width="stretch", key=key)
+        return
+    event = where.altair_chart(chart, width="stretch", key=key, on_select="rerun", selection_mode=[selection])
+    point = _picked(event, selection)
+    if point is not None:
+        st.switch_page("pages/cases.py", query_params=case_params(drill(point)))
+
+
+def draw(overview: Overview, base: CaseFilters) -> None:
+    """Every chart of the page; clicking one opens the case list filtered to the clicked cases."""
+    data = frames(overview)
+    exact = {int(u) for u, e in zip(data["units"]["unit_id"], data["units"]["exact"], strict=True) if e}
+
+    def drill(chart: str) -> Drill:
+        return lambda point: drill_filters(chart, point, base, exact)
+
+    left, right = st.columns(2)
+    _show(
+        charts.count_bars(
+            data["units"],
+            category="unit",
+            value="count",
+            title=t("kpi.by_unit"),
+            selection="pick_unit",
+            select_field="unit_id",
+            sort=None,
+        ),
+        "kpi_chart_units",
+        "pick_unit",
+        drill("unit"),
+        left,
+    )
+    _show(
+        charts.count_bars(
+            data["categories"],
+            category="category",
+            value="count",
+            title=t("kpi.by_category"),
+            selection="pick_category",
+            select_field="category_id",
+        ),
+        "kpi_chart_categories",
+        "pick_category",
+        drill("category"),
+        right,
+    )
+    if st.session_state.get("kpi_grain") is None:
+        st.session_state["kpi_grain"] = overview.grain  # the period's natural grain until the user picks one
+    st.segmented_control(t("kpi.grain"), GRAINS, format_func=lambda g: t(f"kpi.grain.{g}"), key="kpi_grain")
+    _show(
+        charts.trend_lines(
+            data["trend"],
+            title=t("kpi.trend"),
+            current=t("kpi.this_period"),
+            previous=t("kpi.previous_period"),
+            selection="pick_span",
+        ),
+        "kpi_chart_trend",
+        "pick_span",
+        drill("span"),
+    )
+    _show(
+        charts.heat_map(data["heat"], title=t("kpi.heat_map"), selection="pick_cell"),
+        "kpi_chart_heat",
+        "pick_cell",
+        drill("cell"),
+    )
+    left, right = st.columns(2)
+    _show(
+        charts.count_bars(
+            data["funnel"],
+            category="status",
+            value="count",
+            title=t("kpi.funnel"),
+            selection="pick_status",
+            select_field="code",
+            sort=None,
+        ),
+        "kpi_chart_funnel",
+        "pick_status",
+        drill("status"),
+        left,
+    )
+    _show(
+        charts.count_bars(
+            data["handling"].dropna(), category="category", value="days", title=t("kpi.handling_days"), fmt=".1f"
+        ),
+        "kpi_chart_handling",
+        None,
+        None,
+        right,
+    )
+    _show(
+        charts.against_target(data["activities"], item="kind", done="done", target="target", title=t("kpi.activities")),
+        "kpi_chart_activities",
+        None,
+        None,
+    )
+    st.caption(t("kpi.target_note", year=overview.end.year))
