@@ -7,8 +7,11 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+import portal.kinds  # noqa: F401  (registers the record kinds edit_record saves through)
 from db.models import Category, OrgNode, User
 from portal import clock
+from portal.lowcode import records
+from portal.lowcode.declare import get_kind
 from portal.services import cases
 from portal.services.actor import Actor
 from portal.services.demo import DEMO_PASSWORD
@@ -52,8 +55,27 @@ def create_case(session: Session, actor: Actor, **overrides: Any) -> str:
     return cases.create_case(session=session, actor=actor, data=case_data(session, **overrides)).reference
 
 
+def edit_record(session: Session, actor: Actor, kind: str, record_id: int, **changes: Any) -> Any:
+    """Save a record through the engine as its edit form does: the stored values, `changes` on top."""
+    spec = get_kind(kind)
+    stored = session.get(spec.model, record_id)
+    assert stored is not None, (kind, record_id)
+    data = records.form_values(spec, stored) | changes
+    return records.update_record(session=session, actor=actor, kind=kind, record_id=record_id, data=data)
+
+
 def hours_ago(hours: float) -> datetime:
     return clock.now() - timedelta(hours=hours)
 
 
-__all__ = ["DEMO_PASSWORD", "actor_for", "case_data", "category", "create_case", "hours_ago", "node", "system_actor"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "actor_for",
+    "case_data",
+    "category",
+    "create_case",
+    "edit_record",
+    "hours_ago",
+    "node",
+    "system_actor",
+]

@@ -112,7 +112,7 @@ register(
 
 
 def handler_fits(session: Session, values: Mapping[str, Any]) -> Errors:
-    """A rule names an active handler responsible for its node (as routing.save_rule requires)."""
+    """A rule names an active handler responsible for its node (at it or above it)."""
     org_id, assignee_id = values.get("org_id"), values.get("assignee_id")
     if org_id is None or assignee_id is None:
         return {}

@@ -32,6 +32,14 @@ def account_rules(_session: Session, values: Mapping[str, Any]) -> Errors:
     return errors
 
 
+def keeps_own_admin_role(_session: Session, actor: Actor, record_id: int, values: Mapping[str, Any]) -> Errors:
+    """An admin cannot take the admin role from their own account: no one might be left to give it back."""
+    role = values.get("role")
+    if record_id == actor.user_id and role is not None and role != Role.ADMIN:
+        return {"role": ("error.cannot_demote_self", {})}
+    return {}
+
+
 def password_hash(_session: Session, values: dict[str, Any]) -> dict[str, Any]:
     """The initial password is stored only as its bcrypt hash."""
     return {"password_hash": users.hash_password(values["password"])}
@@ -80,6 +88,7 @@ USERS = register(
         sort=("username", "display_name", "last_login_at"),
         scope=None,
         rules=(account_rules,),
+        edit_rules=(keeps_own_admin_role,),  # deactivating oneself: users.set_active refuses it
         on_create=password_hash,
         actions=(
             Action("unlock", "user.unlock", _unlock, ADMIN_ONLY, lambda row: users.lock_state(row).locked),

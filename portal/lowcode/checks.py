@@ -102,6 +102,9 @@ def checked(
     errors.update({k: v for k, v in _taken(session, kind, good, record_id).items() if k not in errors})
     for rule in kind.rules:
         errors.update({k: v for k, v in rule(session, good).items() if k not in errors})
+    if record_id is not None:
+        for edit_rule in kind.edit_rules:
+            errors.update({k: v for k, v in edit_rule(session, actor, record_id, good).items() if k not in errors})
     if errors:
         raise InvalidInput(errors)
     return values

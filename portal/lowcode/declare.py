@@ -26,6 +26,8 @@ from portal.services.actor import Actor
 Choices = Callable[[Session, Actor], list[tuple[Any, str]]]  # (stored value, label), in the order shown
 Errors = dict[str, tuple[str, dict[str, Any]]]  # field -> (message key, params), as InvalidInput takes them
 Rule = Callable[[Session, Mapping[str, Any]], Errors]  # a check across fields, on the values that passed their own
+# A check of an edit that needs who makes it and which record it is (an admin editing their own account).
+EditRule = Callable[[Session, Actor, int, Mapping[str, Any]], Errors]
 WIDGETS = ("text", "textarea", "number", "integer", "date", "datetime", "select", "checkbox", "password")
 
 
@@ -105,6 +107,7 @@ class RecordKind:
     scope: str | None = "org_id"  # column naming the org node a record belongs to; None: not scoped
     fixed: Mapping[str, Any] = field(default_factory=dict)  # column values every record of this kind has
     rules: tuple[Rule, ...] = ()
+    edit_rules: tuple[EditRule, ...] = ()  # run on edits only, after `rules`
     derive: Callable[[Session, dict[str, Any]], None] | None = None  # fills computed columns before a save
     # On create: the checked values (create-only fields included) -> columns stored but never audited.
     on_create: Callable[[Session, dict[str, Any]], dict[str, Any]] | None = None

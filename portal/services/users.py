@@ -175,13 +175,6 @@ def revoke_login_session(*, session: Session, login_session_id: int) -> None:
     )
 
 
-def list_users(*, session: Session, actor: Actor) -> list[User]:
-    """All accounts (admin only)."""
-    if not can(actor.role, "user.manage"):
-        raise PermissionDenied("error.forbidden")
-    return list(session.exec(select(User).order_by(col(User.username))).all())
-
-
 def unlock_user(*, session: Session, actor: Actor, user_id: int) -> None:
     """Clear a lockout before its 15 minutes are up (admin only)."""
     user = _managed_user(session, actor, user_id)

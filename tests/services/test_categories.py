@@ -1,17 +1,20 @@
-"""Categories and SLA days: admins change them; a change applies to the next dispatch."""
+"""Categories and SLA days, kept on the engine (kind "category"): a change applies to the next dispatch.
+
+Adding a category, a bad code, a name in use and an SLA below one day are on the generated pages
+(tests/pages/test_admin_kinds.py, tests/pages/test_routing_rules_page.py).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
 
-from db.models import Category
 from db.session import session_scope
-from portal.services import categories
+from portal.lowcode import records
+from portal.lowcode.records import Query
 from portal.services.errors import InvalidInput, PermissionDenied
-from tests.helpers import actor_for, create_case
+from tests.helpers import actor_for, category, create_case, edit_record
 from tests.services.conftest import World, advance
 
 
@@ -19,13 +22,7 @@ def test_a_new_sla_applies_to_cases_dispatched_afterwards(world: World) -> None:
     with session_scope(write=True) as session:
         before = create_case(session, actor_for(session, "staff"))
         advance(session, "staff", before, "accepted", "dispatched")
-        categories.update_category(
-            session=session,
-            actor=actor_for(session, "admin"),
-            category_id=world.categories["环境卫生"],
-            sla_days=5,
-            active=True,
-        )
+        edit_record(session, actor_for(session, "admin"), "category", world.categories["环境卫生"], sla_days=5)
         after = create_case(session, actor_for(session, "staff"))
         early = advance(session, "staff", before, "in_progress")
         late = advance(session, "staff", after, "accepted", "dispatched")
@@ -35,36 +32,27 @@ def test_a_new_sla_applies_to_cases_dispatched_afterwards(world: World) -> None:
     assert late.due_at - late.dispatched_at == timedelta(days=5)
 
 
-def test_admins_add_categories_and_bad_values_are_refused(world: World) -> None:
-    with session_scope(write=True) as session:
-        admin = actor_for(session, "admin")
-        added = categories.add_category(
-            session=session, actor=admin, code="heating", name="供暖问题", name_en="Heating", sla_days=2
-        )
-        assert added.sort_order > 0 and added.active
-        with pytest.raises(InvalidInput) as refused:
-            categories.add_category(
-                session=session, actor=admin, code="heating", name="供暖问题", name_en="x", sla_days=0
-            )
-        assert set(refused.value.errors) == {"sla_days"}  # the format check comes first, in one round
-        with pytest.raises(InvalidInput) as refused:
-            categories.add_category(
-                session=session, actor=admin, code="heating", name="供暖问题", name_en="x", sla_days=3
-            )
-        assert set(refused.value.errors) == {"code", "name"}
-        with pytest.raises(InvalidInput):
-            categories.update_category(session=session, actor=admin, category_id=added.id or 0, sla_days=0, active=True)
+def test_an_sla_longer_than_a_year_is_refused(world: World) -> None:
+    with pytest.raises(InvalidInput) as refused, session_scope(write=True) as session:
+        edit_record(session, actor_for(session, "admin"), "category", world.categories["环境卫生"], sla_days=366)
+    assert refused.value.errors == {"sla_days": ("error.too_large", {"limit": 365})}
     with session_scope() as session:
-        assert session.exec(select(Category).where(Category.code == "heating")).one().sla_days == 2
+        assert category(session, "环境卫生").sla_days == 3
 
 
 @pytest.mark.parametrize("username", ["staff", "leader", "grid"])
-def test_only_admins_edit_categories(world: World, username: str) -> None:
-    with pytest.raises(PermissionDenied), session_scope(write=True) as session:
-        categories.update_category(
-            session=session,
-            actor=actor_for(session, username),
-            category_id=world.categories["环境卫生"],
-            sla_days=9,
-            active=True,
-        )
+def test_only_admins_keep_the_categories(world: World, username: str) -> None:
+    sanitation = world.categories["环境卫生"]
+    new = {"code": "heating", "name": "供暖问题", "name_en": "Heating", "sla_days": 2, "sort_order": 9, "active": True}
+    with session_scope(write=True) as session:
+        actor = actor_for(session, username)
+        with pytest.raises(PermissionDenied):
+            records.list_records(session=session, actor=actor, kind="category", query=Query())
+        with pytest.raises(PermissionDenied):
+            records.create_record(session=session, actor=actor, kind="category", data=new)
+        with pytest.raises(PermissionDenied):
+            edit_record(session, actor, "category", sanitation, sla_days=9)
+        with pytest.raises(PermissionDenied):
+            records.delete_record(session=session, actor=actor, kind="category", record_id=sanitation)
+    with session_scope() as session:
+        assert (category(session, "环境卫生").sla_days, category(session, "环境卫生").active) == (3, True)

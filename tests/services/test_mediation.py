@@ -24,10 +24,12 @@ from db.models import (
 )
 from db.session import session_scope
 from portal.i18n import has, t
-from portal.services import cases, mediation, mediation_parties, workflow
+from portal.lowcode import records
+from portal.lowcode.records import Query
+from portal.services import cases, mediation, workflow
 from portal.services.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from portal.services.mediation import MediationView
-from tests.helpers import actor_for, create_case
+from tests.helpers import actor_for, create_case, edit_record
 from tests.services.conftest import FrozenClock, World, advance, local
 
 T = TypeVar("T")
@@ -54,6 +56,25 @@ def party_ids(*names: str) -> list[int]:
         rows = session.exec(select(MediationParty.name, MediationParty.id)).all()
     ids = {name: party_id or 0 for name, party_id in rows}
     return [ids[name] for name in names]
+
+
+def retire_party(name: str) -> MediationParty:
+    """Retire a party as an admin does on its generated page (the engine's soft delete: active = False)."""
+    party_id = party_ids(name)[0]
+    act("admin", records.delete_record, kind="mediation_party", record_id=party_id)
+    with session_scope() as session:
+        party = session.get(MediationParty, party_id)
+        assert party is not None
+        return party
+
+
+def listed_parties() -> list[MediationParty]:
+    """The party list as the admin page shows it (every party, retired ones too, in display order)."""
+    with session_scope() as session:
+        rows, _total = records.list_records(
+            session=session, actor=actor_for(session, "admin"), kind="mediation_party", query=Query()
+        )
+    return rows
 
 
 def start(reference: str, username: str = "staff", **overrides: Any) -> MediationView:
@@ -255,8 +276,7 @@ def test_starting_is_refused_with_a_clear_reason_and_saves_nothing(
     rejected = dispute(world)
     with session_scope(write=True) as session:
         advance(session, "staff", rejected, "rejected", note="非本辖区事项")
-    retired = party_ids("检察室")[0]
-    act("admin", mediation_parties.set_party_active, party_id=retired, active=False)
+    retired = retire_party("检察室").id
 
     cases_: dict[str, tuple[str, dict[str, Any], str, str]] = {
         "not a dispute": (sanitation, {}, "case", "error.mediation_not_dispute"),
@@ -586,12 +606,7 @@ def test_the_panel_offers_each_role_what_it_may_do(world: World, frozen_clock: F
 
 
 def test_the_migration_seeds_the_1_4_n_parties_and_admins_add_others(world: World, frozen_clock: FrozenClock) -> None:
-    with session_scope() as session:
-        seeded = [
-            (p.name, p.party_group)
-            for p in mediation_parties.list_parties(session=session, actor=actor_for(session, "admin"))
-        ]
-    assert seeded == [
+    assert [(p.name, p.party_group) for p in listed_parties()] == [
         ("综治中心", "lead"),
         ("司法所", "four"),
         ("派出所", "four"),
@@ -601,26 +616,28 @@ def test_the_migration_seeds_the_1_4_n_parties_and_admins_add_others(world: Worl
         ("社区律师", "n"),
         ("心理咨询师", "n"),
     ]
-    added = act("admin", mediation_parties.add_party, name="  物业服务中心 ", group="other")
+    # The form asks for the place in the list; the admin puts the new party last.
+    new = {"name": "  物业服务中心 ", "party_group": "other", "sort_order": 99, "active": True}
+    added = act("admin", records.create_record, kind="mediation_party", data=new)
     assert (added.name, added.party_group, added.active) == ("物业服务中心", "other", True)
-    with session_scope() as session:
-        names = [p.name for p in mediation_parties.list_parties(session=session, actor=actor_for(session, "admin"))]
-    assert names[-1] == "物业服务中心"
+    assert listed_parties()[-1].name == "物业服务中心"
     reference = dispute(world)
     assert start(reference, party_ids=party_ids("综治中心", "物业服务中心")).parties == ("综治中心", "物业服务中心")
 
 
 def test_a_party_name_must_be_new_and_the_group_known(world: World, subtests: Subtests) -> None:
     for name, group, field, key in [
-        ("派出所", "four", "name", "error.party_name_taken"),
+        ("派出所", "four", "name", "error.value_taken"),
         ("   ", "other", "name", "error.required"),
         ("律" * 65, "other", "name", "error.too_long"),
-        ("居委会", "five", "group", "error.choice"),
+        ("居委会", "five", "party_group", "error.choice"),
     ]:
         with subtests.test(name=name, group=group):
-            error = refused(InvalidInput, "admin", mediation_parties.add_party, name=name, group=group)
+            data = {"name": name, "party_group": group, "sort_order": 9, "active": True}
+            error = refused(InvalidInput, "admin", records.create_record, kind="mediation_party", data=data)
             assert isinstance(error, InvalidInput)
             assert error.errors[field][0] == key
+    assert len(listed_parties()) == 8
 
 
 def test_a_retired_party_is_not_offered_for_new_mediations_but_stays_on_old_ones(
@@ -628,7 +645,7 @@ def test_a_retired_party_is_not_offered_for_new_mediations_but_stays_on_old_ones
 ) -> None:
     old = dispute(world)
     start(old, party_ids=party_ids("综治中心", "检察室"))
-    retired = act("admin", mediation_parties.set_party_active, party_id=party_ids("检察室")[0], active=False)
+    retired = retire_party("检察室")
     assert retired.active is False
 
     new = dispute(world)
@@ -649,19 +666,24 @@ def test_a_retired_party_is_not_offered_for_new_mediations_but_stays_on_old_ones
     )
     assert changed.parties == ("综治中心", "法庭", "检察室")
 
-    act("admin", mediation_parties.set_party_active, party_id=retired.id or 0, active=True)
+    with session_scope(write=True) as session:  # brought back on its edit form
+        edit_record(session, actor_for(session, "admin"), "mediation_party", retired.id or 0, active=True)
     assert start(new, party_ids=party_ids("检察室")).parties == ("检察室",)
 
 
 def test_only_admins_keep_the_party_list(world: World, subtests: Subtests) -> None:
     party = party_ids("热心居民")[0]
+    new = {"name": "街道调委会", "party_group": "other", "sort_order": 9, "active": True}
     for username in ("staff", "leader", "grid"):
         with subtests.test(username=username):
-            refused(PermissionDenied, username, mediation_parties.list_parties)
-            refused(PermissionDenied, username, mediation_parties.add_party, name="街道调委会", group="other")
-            refused(PermissionDenied, username, mediation_parties.set_party_active, party_id=party, active=False)
+            refused(PermissionDenied, username, records.list_records, kind="mediation_party", query=Query())
+            refused(PermissionDenied, username, records.create_record, kind="mediation_party", data=new)
+            with pytest.raises(PermissionDenied), session_scope(write=True) as session:
+                edit_record(session, actor_for(session, username), "mediation_party", party, active=False)
+            refused(PermissionDenied, username, records.delete_record, kind="mediation_party", record_id=party)
+    assert [p.active for p in listed_parties()] == [True] * 8
     with subtests.test("no such party"):
-        refused(NotFound, "admin", mediation_parties.set_party_active, party_id=987654, active=False)
+        refused(NotFound, "admin", records.delete_record, kind="mediation_party", record_id=987654)
 
 
 def test_every_method_outcome_and_party_group_has_a_label_in_both_languages() -> None:

@@ -18,7 +18,7 @@ from portal.lowcode import records
 from portal.services import routing, users
 from portal.services.errors import Conflict, InvalidInput, PermissionDenied
 from portal.services.orgs import load_tree
-from tests.helpers import actor_for
+from tests.helpers import actor_for, edit_record
 from tests.services.conftest import FrozenClock, World
 
 NEW_ACCOUNT = {"display_name": "刘芳", "role": "staff", "email": "liu.fang@example.org"}
@@ -86,6 +86,33 @@ def test_only_admins_run_account_actions_and_only_when_they_apply(world: World, 
     assert not users.lock_state(account("grid")).locked
     (entry,) = entries("admin_users")
     assert entry.action == "unlock" and entry.changes["locked_until"][1] is None
+
+
+def test_an_admin_cannot_take_their_own_admin_role_or_deactivate_themselves(world: World) -> None:
+    me = world.users["admin"]
+    with session_scope(write=True) as session:
+        other = users.create_user(
+            session=session,
+            username="admin2",
+            display_name="备用管理员",
+            role="admin",
+            org="皋兰路街道",
+            password="gaolan-2026-ok",
+        )
+    with pytest.raises(InvalidInput) as refused, session_scope(write=True) as session:
+        edit_record(session, actor_for(session, "admin"), "admin_users", me, role="staff", display_name="管理员")
+    assert refused.value.errors == {"role": ("error.cannot_demote_self", {})}
+    with pytest.raises(InvalidInput) as refused:
+        act("admin", "admin", "deactivate")
+    assert refused.value.errors == {"active": ("error.cannot_deactivate_self", {})}
+    with session_scope(write=True) as session:  # the edit form does not set `active` at all
+        edit_record(session, actor_for(session, "admin"), "admin_users", me, active=False, display_name="管理员")
+    assert (account("admin").role, account("admin").active, account("admin").display_name) == ("admin", True, "管理员")
+
+    with session_scope(write=True) as session:  # another admin's role is theirs to change
+        edit_record(session, actor_for(session, "admin"), "admin_users", other.id or 0, role="staff")
+    assert account("admin2").role == "staff"
+    assert [e.action for e in entries("admin_users")] == ["update", "update"]
 
 
 def test_a_reset_password_replaces_the_old_one_and_ends_every_login(world: World, frozen_clock: FrozenClock) -> None:

@@ -12,6 +12,8 @@ from sqlmodel import select
 
 from db.models import User
 from db.session import session_scope
+from portal.lowcode import records
+from portal.lowcode.records import Query
 from portal.services import users
 from portal.services.errors import InvalidInput, NotFound, PermissionDenied
 from portal.services.users import LockState
@@ -271,7 +273,11 @@ def test_unknown_accounts_are_not_found(world: World) -> None:
 
 def test_an_admin_lists_every_account(world: World) -> None:
     with session_scope() as session:
-        listed = [u.username for u in users.list_users(session=session, actor=actor_for(session, "admin"))]
+        rows, total = records.list_records(
+            session=session, actor=actor_for(session, "admin"), kind="admin_users", query=Query()
+        )
+    listed = [u.username for u in rows]
+    assert total == len(listed)
     assert listed == sorted(listed)
     assert set(listed) == set(world.users)
 
@@ -283,7 +289,9 @@ def test_only_admins_manage_accounts(world: World, frozen_clock: FrozenClock, su
     for username in ("leader", "staff", "grid", "leader.zjt", "staff.zjt"):
         with subtests.test(username=username):
             with pytest.raises(PermissionDenied), session_scope() as session:
-                users.list_users(session=session, actor=actor_for(session, username))
+                records.list_records(
+                    session=session, actor=actor_for(session, username), kind="admin_users", query=Query()
+                )
             with pytest.raises(PermissionDenied), session_scope(write=True) as session:
                 users.unlock_user(session=session, actor=actor_for(session, username), user_id=target)
             with pytest.raises(PermissionDenied), session_scope(write=True) as session:
