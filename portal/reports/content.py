@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from portal.i18n import t
 from portal.reports.period import ReportPeriod
 
 
@@ -25,13 +26,13 @@ class Headline:
             return "—"
         return f"{value:.1%}" if self.rate else f"{value:,.0f}"
 
-    def change(self) -> str:
-        """+12 (+8.3%), −3.1 pts, or '' when there is nothing to compare."""
+    def change(self, lang: str = "zh") -> str:
+        """+12 (+8%), −3.1 个百分点 (pp), or '' when there is nothing to compare."""
         if self.value is None or self.previous is None:
             return ""
         delta = self.value - self.previous
         if self.rate:
-            return f"{delta * 100:+.1f} pts".replace("-", "−")
+            return t("kpi.delta_points", lang, points=f"{delta * 100:+.1f}").replace("-", "−")
         relative = f" ({delta / self.previous:+.0%})" if self.previous else ""
         return f"{delta:+,.0f}{relative}".replace("-", "−")
 

@@ -57,7 +57,7 @@ def html(content: ReportContent, lang: str = "zh") -> str:
             t("report.col_change", lang),
         ]
         rows = [
-            [h.label, h.shown(), h.shown(h.previous) if h.previous is not None else "—", h.change()]
+            [h.label, h.shown(), h.shown(h.previous) if h.previous is not None else "—", h.change(lang)]
             for h in content.headlines
         ]
         parts.append(_table(columns, rows))
@@ -87,7 +87,7 @@ def text(content: ReportContent, lang: str = "zh") -> str:
     if content.headlines:
         lines += ["", t("report.headlines", lang)]
         for h in content.headlines:
-            change = f"  ({t('report.col_change', lang)} {h.change()})" if h.change() else ""
+            change = f"  ({t('report.col_change', lang)} {h.change(lang)})" if h.change(lang) else ""
             lines.append(f"- {h.label}: {h.shown()}{change}")
     for chart in content.charts:
         lines += ["", chart.title]

@@ -41,7 +41,7 @@ def xlsx(content: ReportContent, lang: str = "zh") -> bytes:
         summary.append(
             [t("report.col_figure", lang), content.period.label, content.previous.label, t("report.col_change", lang)]
         )
-        summary += [[h.label, h.value, h.previous, h.change()] for h in content.headlines]
+        summary += [[h.label, h.value, h.previous, h.change(lang)] for h in content.headlines]
     summary += [[], *[[note] for note in content.notes]]
     sheet(t("report.sheet_summary", lang), summary, [28, 36, 16, 16])
     for chart in content.charts:

@@ -66,7 +66,9 @@ def test_the_header_says_scope_period_comparison_timezone_filters_and_compile_ti
 def test_headline_changes_read_as_counts_percentages_and_points() -> None:
     received, on_time, overdue = content().headlines
     assert (received.shown(), received.change()) == ("120", "+20 (+20%)")
-    assert (on_time.shown(), on_time.change()) == ("95.0%", "+5.0 pts")
+    assert (on_time.shown(), on_time.change()) == ("95.0%", "+5.0 个百分点")
+    assert on_time.change("en") == "+5.0 pp"
+    assert Headline("r", "r", 0.5, 0.75, rate=True).change() == "−25.0 个百分点"
     assert (overdue.shown(), overdue.change()) == ("3", "")  # nothing to compare with: no made-up change
 
 
@@ -74,7 +76,7 @@ def test_the_html_part_escapes_user_text_and_shows_each_chart_by_its_cid() -> No
     body = email_body.html(content())
     assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt; 楼道堆物" in body
     assert 'src="cid:chart-by_unit@grid-portal"' in body
-    assert "+5.0 pts" in body and "按时办结率" in body
+    assert "+5.0 个百分点" in body and "按时办结率" in body
     assert "预警规则" in body
 
 
@@ -90,7 +92,7 @@ def test_the_workbook_has_a_sheet_per_section_and_no_cell_starts_a_formula() -> 
     assert book.sheetnames == ["概要", "按社区", "逾期事件"]
     summary = [[c for c in row if c is not None] for row in book["概要"].iter_rows(values_only=True)]
     assert ["受理事件", 120, 100, "+20 (+20%)"] in summary
-    assert ["按时办结率", 0.95, 0.9, "+5.0 pts"] in summary
+    assert ["按时办结率", 0.95, 0.9, "+5.0 个百分点"] in summary
     by_unit = list(book["按社区"].iter_rows(values_only=True))
     assert by_unit == [("社区", "件数"), ("郑家台社区", 12), ('=HYPERLINK("http://x")', 3)]  # shown as typed...
     assert book["按社区"]["A3"].data_type == "s" and book["按社区"]["A3"].quotePrefix  # ... and kept as text
