@@ -538,6 +538,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "org.kind": ("层级", "Level"),
     "org.parent": ("上级", "Parent"),
     "org.sort_order": ("排序", "Order"),
+    "org.sort_order_help": ("数字小的排在前面；留空则排在最后。", "Smaller numbers come first; leave empty to go last."),
     "org_kind.subdistrict": ("街道", "Sub-district"),
     "org_kind.community": ("社区", "Community"),
     "org_kind.grid": ("网格", "Grid"),

@@ -4,10 +4,11 @@ mediation parties, annual targets, email subscriptions."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, select
 
 from db.models import (
     ActivityKind,
@@ -53,6 +54,16 @@ def parent_fits(session: Session, values: Mapping[str, Any]) -> Errors:
     return {}
 
 
+def last_place(model: Any) -> Callable[[Session, dict[str, Any]], None]:
+    """A record saved without a position goes after the last one (pickers and lists order by it)."""
+
+    def derive(session: Session, values: dict[str, Any]) -> None:
+        if values.get("sort_order") is None:
+            values["sort_order"] = (session.exec(select(func.max(model.sort_order))).one() or 0) + 1
+
+    return derive
+
+
 def kpi_choices(_session: Session, _actor: Any) -> list[tuple[Any, str]]:
     """The KPIs a target can be set for: each activity kind."""
     return enum_choices(ActivityKind, "activity")(_session, _actor)
@@ -69,7 +80,7 @@ register(
             Field("name", "org.name"),
             Field("kind", "org.kind", choices=enum_choices(OrgKind, "org_kind")),
             Field("parent_id", "org.parent", choices=choices.org_nodes),
-            Field("sort_order", "org.sort_order"),
+            Field("sort_order", "org.sort_order", help="org.sort_order_help", required=False),
             Field("active", "user.active"),
         ),
         permissions=ADMIN,
@@ -78,6 +89,7 @@ register(
         sort=("sort_order", "name"),
         scope=None,
         rules=(code_format, parent_fits),
+        derive=last_place(OrgNode),
         record_label="name",
         section="admin",
         icon=":material/account_tree:",
@@ -95,7 +107,7 @@ register(
             Field("name", "case.category"),
             Field("name_en", "rules.name_en"),
             Field("sla_days", "rules.sla_days", min=1, max=365),
-            Field("sort_order", "org.sort_order"),
+            Field("sort_order", "org.sort_order", help="org.sort_order_help", required=False),
             Field("active", "user.active"),
         ),
         permissions=ADMIN,
@@ -104,6 +116,7 @@ register(
         sort=("sort_order", "name", "sla_days"),
         scope=None,
         rules=(code_format,),
+        derive=last_place(Category),
         record_label="name",
         section="admin",
         icon=":material/category:",
@@ -151,7 +164,7 @@ register(
         fields=(
             Field("name", "rules.party"),
             Field("party_group", "rules.group", choices=enum_choices(PartyGroup, "party_group"), default="n"),
-            Field("sort_order", "org.sort_order"),
+            Field("sort_order", "org.sort_order", help="org.sort_order_help", required=False),
             Field("active", "user.active"),
         ),
         permissions=ADMIN,
@@ -159,6 +172,7 @@ register(
         filters=("party_group", "active"),
         sort=("sort_order", "name"),
         scope=None,
+        derive=last_place(MediationParty),
         record_label="name",
         section="admin",
         icon=":material/groups:",

@@ -13,6 +13,7 @@ import pytest
 from db.session import session_scope
 from portal.lowcode import records
 from portal.lowcode.records import Query
+from portal.services import cases
 from portal.services.errors import InvalidInput, PermissionDenied
 from tests.helpers import actor_for, category, create_case, edit_record
 from tests.services.conftest import World, advance
@@ -56,3 +57,20 @@ def test_only_admins_keep_the_categories(world: World, username: str) -> None:
             records.delete_record(session=session, actor=actor, kind="category", record_id=sanitation)
     with session_scope() as session:
         assert (category(session, "环境卫生").sla_days, category(session, "环境卫生").active) == (3, True)
+
+
+def test_a_category_added_without_a_position_goes_last_in_the_pickers(world: World) -> None:
+    data = {"code": "noise", "name": "噪音扰民", "name_en": "Noise", "sla_days": 5, "active": True}
+    with session_scope(write=True) as session:
+        records.create_record(session=session, actor=actor_for(session, "admin"), kind="category", data=data)
+    with session_scope() as session:
+        listed = [c.name for c in cases.categories(session=session)]
+    assert listed[-1] == "噪音扰民"
+    with session_scope(write=True) as session:  # a position given is kept
+        first = data | {"code": "parking", "name": "停车管理", "name_en": "Parking", "sort_order": 0}
+        records.create_record(session=session, actor=actor_for(session, "admin"), kind="category", data=first)
+    with session_scope() as session:
+        assert category(session, "停车管理").sort_order == 0
+        assert category(session, "噪音扰民").sort_order > max(
+            c.sort_order for c in cases.categories(session=session) if c.name != "噪音扰民"
+        )
