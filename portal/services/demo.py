@@ -11,8 +11,6 @@ from sqlalchemy import func, insert
 from sqlmodel import Session, select
 
 from db.models import (
-    Activity,
-    ActivityKind,
     Case,
     CaseHistory,
     CaseLevel,
@@ -27,18 +25,13 @@ from portal import clock
 from portal.services import case_rollup, demo_disputes
 from portal.services import demo_data as data
 from portal.services.activities import set_target
+from portal.services.demo_activities import seed_activities
 from portal.services.users import hash_password
 
 DEMO_PASSWORD = "demo-gaolan-2026"
 XIAOLAN_UNITS: dict[str, int] = data.FIGURES["platform_cases_by_unit"]
 XIAOLAN_CATEGORIES: dict[str, int] = data.FIGURES["platform_cases_by_category"]
 PATROL_DISPUTES: int = data.FIGURES["patrol_disputes_resolved"]
-ACTIVITY_COUNTS = {
-    ActivityKind.EMERGENCY_DRILL: data.FIGURES["activities"]["应急演练"],
-    ActivityKind.JOINT_RESCUE_DRILL: data.FIGURES["activities"]["联合应急救援演练"],
-    ActivityKind.SAFETY_TRAINING: data.FIGURES["activities"]["安全生产知识集中培训"],
-    ActivityKind.PUBLICITY: data.FIGURES["activities"]["安全生产五进宣传"],
-}
 
 
 @dataclass(frozen=True)
@@ -75,7 +68,7 @@ def seed_demo(*, session: Session, today: date | None = None) -> dict[str, int]:
     _insert_cases(session, cases)
     mediations = demo_disputes.seed_mediations(session=session, rng=rng)
     demo_disputes.seed_routing(session=session, nodes=nodes, users=users)
-    activities = _seed_activities(session, rng, today, nodes, users)
+    activities = seed_activities(session, rng, today, nodes, users)
     for kind, value in data.DEMO_TARGETS.items():
         set_target(session=session, year=today.year, kpi=kind, org_id=nodes["皋兰路街道"].id or 0, value=value)
     for leader in ("leader", "leader.zjt"):  # the Monday email: the sub-district's and 郑家台's leaders read it
@@ -315,34 +308,3 @@ def _insert_cases(session: Session, rows: list[dict[str, Any]]) -> None:
             for i, _ref, at in ids
         ],
     )
-
-
-def _seed_activities(
-    session: Session, rng: random.Random, today: date, nodes: dict[str, OrgNode], users: dict[str, User]
-) -> int:
-    places = [n for n in nodes.values() if n.kind in ("subdistrict", "community")]
-    count = 0
-    for kind, number in ACTIVITY_COUNTS.items():
-        for index in range(number):
-            day = today - timedelta(days=rng.randint(1, 360))
-            org = rng.choice(places)
-            starts_at = datetime.combine(day, time(9 + rng.randrange(6), 0), tzinfo=clock.local_tz())
-            title, topic_partners = data.activity_title(kind.value, index)
-            session.add(
-                Activity(
-                    kind=kind.value,
-                    title=title,
-                    starts_at=starts_at.astimezone(UTC),
-                    held_on=day,
-                    org_id=org.id or 0,
-                    organiser=f"{org.name}{'安全生产办公室' if org.kind == 'subdistrict' else '居委会'}",
-                    partner_units=topic_partners,
-                    location=rng.choice(data.LOCATIONS),
-                    participants=rng.randint(20, 180),
-                    created_by_id=users["staff"].id,
-                    created_at=starts_at.astimezone(UTC),
-                )
-            )
-            count += 1
-    session.flush()
-    return count
