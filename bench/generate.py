@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, text
 from sqlmodel import Session, SQLModel, select
 
 from bench import synth
 from bench.targets import Target, create, drop, use, write_marker
 from db import migrate
+from db.bulk import insert_rows
 from db.models import Case, CaseHistory, Category, Mediation, MediationPartyLink, MediationSession, OrgNode, User
 from db.session import dispose_engines, get_engine, session_scope
 from portal import clock
@@ -76,9 +77,9 @@ def generate(target: Target, progress: Callable[[str], None] = print) -> dict[st
             if target.backend == "postgresql":
                 _copy(session, batch)
             else:
-                # render_nulls: every row has the same columns, so the whole batch is one executemany
-                # (without it the ORM splits a batch wherever the set of NULL columns changes).
-                session.execute(insert(Case).execution_options(render_nulls=True), batch)
+                # Multi-row INSERTs, not an executemany: the search index's triggers (migration 0008) make
+                # SQLite's FTS5 write out its pending index after every statement (see db.bulk).
+                insert_rows(session, Case, batch)
         done += len(batch)
         if done % 200_000 == 0 or done == target.size:
             elapsed = time.perf_counter() - seeded

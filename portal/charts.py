@@ -96,8 +96,19 @@ def heat_map(data: pd.DataFrame, *, title: str, selection: str | None = None) ->
     return (cells + labels).properties(height=alt.Step(28))
 
 
-def against_target(data: pd.DataFrame, *, item: str, done: str, target: str, title: str) -> alt.Chart:
-    """Bars for what was done this year, the annual target as a red rule across each bar (none without one)."""
+def against_target(
+    data: pd.DataFrame,
+    *,
+    item: str,
+    done: str,
+    target: str,
+    title: str,
+    selection: str | None = None,
+    select_field: str | None = None,
+) -> alt.Chart:
+    """Bars for what was done this year, the annual target as a red rule across each bar (none without one).
+
+    With `selection`, clicking a bar selects its `select_field` (default: the item)."""
     base = alt.Chart(data, title=title).encode(
         y=alt.Y(f"{item}:N", title=None, sort=None, axis=alt.Axis(labelLimit=LABEL_LIMIT))
     )
@@ -105,5 +116,7 @@ def against_target(data: pd.DataFrame, *, item: str, done: str, target: str, tit
         x=alt.X(f"{done}:Q", title=None),
         tooltip=[alt.Tooltip(f"{item}:N"), alt.Tooltip(f"{done}:Q"), alt.Tooltip(f"{target}:Q")],
     )
+    if selection:
+        bars = bars.add_params(alt.selection_point(name=selection, fields=[select_field or item]))
     rules = base.mark_rule(color=TARGET, strokeWidth=3).encode(x=f"{target}:Q")
     return (bars + rules).properties(height=alt.Step(30))

@@ -109,22 +109,36 @@ def kpi(
         str | None, typer.Option(help="trend by day, week or month (default: by the period's length)")
     ] = None,
     as_user: Annotated[str | None, typer.Option("--as", help="the figures USER's KPI page shows (their scope)")] = None,
+    page: Annotated[
+        str, typer.Option(help="overview, or safety (drills, training, publicity, corrective actions)")
+    ] = "overview",
 ) -> None:
-    """KPI figures, exactly as the KPI pages show them: headline figures and their change against the previous
-    period, cases by unit, category, status and day, handling time, activities against targets, early warnings."""
-    from portal.cli_kpi import kpi_figures
+    """KPI figures, exactly as the KPI pages show them. Overview: headline figures and their change against the
+    previous period, cases by unit, category, status and day, handling time, activities against targets, early
+    warnings. Safety (`--page safety`; period this month unless told): activities per kind against the previous
+    period, over time, by unit and venue, the year against its targets, corrective actions open and overdue."""
+    from portal.cli_kpi import PAGES, kpi_figures, safety_figures
 
     try:
-        data = kpi_figures(
-            period=period,
-            source=source,
-            date_from=date_from,
-            date_to=date_to,
-            org=org,
-            category=category,
-            grain=grain,
-            as_user=as_user,
-        )
+        if page not in PAGES:
+            raise ValueError(f"unknown page {page!r}; use one of: {', '.join(PAGES)}")
+        if page == "safety":
+            if source is not None or category is not None:
+                raise ValueError("the safety page counts activities: --source and --category do not apply")
+            data = safety_figures(
+                period=period, date_from=date_from, date_to=date_to, org=org, grain=grain, as_user=as_user
+            )
+        else:
+            data = kpi_figures(
+                period=period,
+                source=source,
+                date_from=date_from,
+                date_to=date_to,
+                org=org,
+                category=category,
+                grain=grain,
+                as_user=as_user,
+            )
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     except ServiceError as exc:

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers every table with the metadata)
+from db.migrate import include_name
 from db.session import get_engine
 
 config = context.config
@@ -29,6 +30,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things in place; batch mode rebuilds the table.
             render_as_batch=sqlite,
             compare_type=True,
+            include_name=include_name,
         )
         try:
             with context.begin_transaction():

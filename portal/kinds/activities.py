@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import ColumnElement
+from sqlmodel import Session, col, select
 
 from db.models import ActionStatus, Activity, ActivityKind, CorrectiveAction, Role, VenueType
 from portal import clock
 from portal.kinds import choices
-from portal.lowcode.declare import Errors, Field, Permissions, RecordKind, enum_choices, register
+from portal.lowcode.declare import Errors, Field, Permissions, RecordKind, View, enum_choices, register
 
 LOGGERS = frozenset({Role.STAFF, Role.ADMIN})
 ACTIVITY_ROLES = Permissions(
@@ -101,6 +103,15 @@ def action_place(session: Session, values: dict[str, Any]) -> None:
     values["org_id"] = activity.org_id
 
 
+def overdue_actions(today: date | None = None) -> list[ColumnElement[bool]]:
+    """Not done, due before today, of an activity not deleted: the safety page's "overdue" (and the list's view)."""
+    return [
+        col(CorrectiveAction.status) != ActionStatus.DONE.value,
+        col(CorrectiveAction.due_on) < (today or clock.today()),
+        col(CorrectiveAction.activity_id).in_(select(Activity.id).where(col(Activity.deleted_at).is_(None))),
+    ]
+
+
 CORRECTIVE_ACTION = register(
     RecordKind(
         key="corrective_action",
@@ -120,6 +131,7 @@ CORRECTIVE_ACTION = register(
         search=("description",),
         filters=("status", "owner_id", "due_on"),
         sort=("due_on", "status"),
+        views={"overdue": View("corrective.view.overdue", overdue_actions)},
         rules=(action_rules,),
         derive=action_place,
         record_label="description",

@@ -79,6 +79,14 @@ class Action:
 
 
 @dataclass(frozen=True)
+class View:
+    """A named subset of a kind's list the filters cannot express (overdue actions): picked on the list, in a URL."""
+
+    label: str  # catalogue key
+    where: Callable[[], list[Any]]  # SQL conditions on the kind's model, computed when the list is read
+
+
+@dataclass(frozen=True)
 class Permissions:
     """Roles allowed each action; org scope is applied on top (see RecordKind.scope)."""
 
@@ -104,6 +112,7 @@ class RecordKind:
     search: tuple[str, ...] = ()  # text columns the search box looks in
     filters: tuple[str, ...] = ()  # choice, date and yes/no fields offered as filters
     sort: tuple[str, ...] = ()  # sortable columns; the first is the default order, "-" for descending
+    views: Mapping[str, View] = field(default_factory=dict)  # name -> a subset offered next to the filters
     scope: str | None = "org_id"  # column naming the org node a record belongs to; None: not scoped
     fixed: Mapping[str, Any] = field(default_factory=dict)  # column values every record of this kind has
     rules: tuple[Rule, ...] = ()

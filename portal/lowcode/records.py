@@ -30,6 +30,8 @@ class Query:
     search: str = ""
     filters: dict[str, Any] = field(default_factory=dict)
     sort: str | None = None  # "field" or "-field"; None: the kind's default
+    view: str | None = None  # one of the kind's views; None (or an unknown name): every record
+    within: int | None = None  # only records of this org node and the nodes below it (scoped kinds)
     page: int = 1
     page_size: int = PAGE_SIZE
 
@@ -93,6 +95,10 @@ def select_records(session: Session, actor: Actor, kind: RecordKind, query: Quer
     for name, value in query.filters.items():
         if name in kind.filters and (condition := _filter(kind, name, value)) is not None:
             conditions.append(condition)
+    if query.view is not None and query.view in kind.views:
+        conditions.extend(kind.views[query.view].where())
+    if query.within is not None and kind.scope:  # narrows the scope above; never widens it
+        conditions.append(_column(kind, kind.scope).in_(sorted(load_tree(session=session).descendants(query.within))))
     order = query.sort if query.sort and query.sort.lstrip("-") in {s.lstrip("-") for s in kind.sort} else None
     order = order or (kind.sort[0] if kind.sort else "-id")
     column = _column(kind, order.lstrip("-"))

@@ -16,7 +16,7 @@ from db.session import session_scope
 from portal import ui
 from portal.auth import ACTOR_KEY
 from portal.i18n import current_language, t
-from portal.lowcode import records, transfer
+from portal.lowcode import links, records, transfer
 from portal.lowcode.declare import RecordKind, get_kind
 from portal.lowcode.extras import attachments_panel, history_panel
 from portal.lowcode.widgets import field_inputs
@@ -112,6 +112,18 @@ def _create_form(kind: RecordKind, actor: Actor, options: dict[str, list[tuple[A
 def _list_controls(
     kind: RecordKind, labels: dict[str, dict[Any, str]], options: dict[str, list[tuple[Any, str]]]
 ) -> records.Query:
+    links.apply(kind, options)  # a link from another page (a KPI chart) sets the filters below
+    within = links.within(st.query_params.to_dict())
+    if within is not None and kind.scope:
+        links.within_note(within, st.session_state.get(ACTOR_KEY))
+    view = None
+    if kind.views:
+        view = st.selectbox(
+            t("records.view"),
+            [None, *kind.views],
+            format_func=lambda v: t("filter.all") if v is None else t(kind.views[v].label),
+            key=f"lc_{kind.key}_view",
+        )
     columns = st.columns(max(2, len(kind.filters) + 2))
     search = columns[0].text_input(t("records.search"), key=f"lc_{kind.key}_search") if kind.search else ""
     filters: dict[str, Any] = {}
@@ -150,7 +162,7 @@ def _list_controls(
             key=f"lc_{kind.key}_sort",
         )
     page = st.number_input(t("records.page"), min_value=1, value=1, step=1, key=f"lc_{kind.key}_page")
-    return records.Query(search=search or "", filters=filters, sort=sort, page=int(page))
+    return records.Query(search=search or "", filters=filters, sort=sort, view=view, within=within, page=int(page))
 
 
 def _export(kind: RecordKind, actor: Actor, query: records.Query, labels: dict[str, dict[Any, str]]) -> None:

@@ -82,7 +82,8 @@ class ExportRow:
 
 def count_export(*, session: Session, actor: Actor, filters: CaseFilters) -> int:
     """How many cases an export under `filters` would hold (what the list's count says)."""
-    conditions = case_conditions(load_tree(session=session), actor, filters, clock.now())
+    dialect = session.get_bind().dialect.name
+    conditions = case_conditions(load_tree(session=session), actor, filters, clock.now(), dialect=dialect)
     return int(session.execute(core_select(func.count()).select_from(Case).where(*conditions)).scalar_one())
 
 
@@ -91,7 +92,7 @@ def export_rows(
 ) -> Iterator[ExportRow]:
     """The cases `actor` may see under `filters`, in the list's order, fetched EXPORT_PAGE_SIZE rows at a time."""
     tree = load_tree(session=session)
-    conditions = case_conditions(tree, actor, filters, clock.now())
+    conditions = case_conditions(tree, actor, filters, clock.now(), dialect=session.get_bind().dialect.name)
     assignee = aliased(User)
     columns: list[Any] = [
         *(col(getattr(Case, name)) for name in _CASE_COLUMNS),

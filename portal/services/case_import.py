@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Integer, String, cast, insert, literal, type_coerce
 from sqlalchemy import select as core_select  # sqlmodel's select stops at four columns
 from sqlmodel import Session, col, select
 
+from db.bulk import insert_rows
 from db.models import Case, CaseHistory
 from db.types import UTCDateTime
 from portal import clock
@@ -166,8 +167,7 @@ def _insert(session: Session, actor: Actor, rows: list[dict[str, Any]], now: dat
         }
         for v in rows
     ]
-    # render_nulls: every row has the same columns, so the batch stays one executemany (see bench/README.md).
-    session.execute(insert(Case).execution_options(render_nulls=True), records)
+    insert_rows(session, Case, records)  # multi-row INSERTs: see db.bulk for why not an executemany
     case_rollup.record(session, added=records)
     # PostgreSQL cannot infer a parameter's type in a SELECT list, so it gets CASTs; SQLite must not
     # (its CAST to DATETIME turns the text into a number).

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import ColumnElement, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -27,7 +27,7 @@ from db.models import (
 from portal import clock
 from portal.defaults import MAX_DESCRIPTION_LENGTH, MAX_PAGE_SIZE, PAGE_SIZE
 from portal.permissions import can
-from portal.services import case_rollup, case_rules
+from portal.services import case_rollup, case_rules, case_search
 from portal.services.actor import Actor
 from portal.services.errors import InvalidInput, NotFound, PermissionDenied
 from portal.services.orgs import OrgTree, load_tree, placement_errors, scope_ids
@@ -224,7 +224,14 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: datetime) -> list[ColumnElement[bool]]:
+def case_conditions(
+    tree: OrgTree, actor: Actor, filters: CaseFilters, now: datetime, *, dialect: str = ""
+) -> list[ColumnElement[bool]]:
+    """The WHERE of the cases `actor` may see under `filters`.
+
+    Pass the session's `dialect` when `filters.search` may be set: on SQLite the search then uses its text
+    index (without it, a scan with the same results).
+    """
     conditions: list[ColumnElement[bool]] = []
     visible = scope_ids(tree, actor)
     # The pickers start at the user's own node: that is their scope already, not a narrower filter
@@ -257,12 +264,7 @@ def case_conditions(tree: OrgTree, actor: Actor, filters: CaseFilters, now: date
     if filters.assignee_id is not None:
         conditions.append(col(Case.assignee_id) == filters.assignee_id)
     if filters.search.strip():
-        # Escape LIKE's wildcards: a typed "_" or "%" means that character, not "anything".
-        text = filters.search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{text}%"
-        conditions.append(
-            or_(col(Case.reference).ilike(pattern, escape="\\"), col(Case.description).ilike(pattern, escape="\\"))
-        )
+        conditions.append(case_search.condition(filters.search.strip(), dialect))
     return conditions
 
 
@@ -285,9 +287,12 @@ def list_cases(
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     now = clock.now()
     tree = load_tree(session=session)
-    conditions = case_conditions(tree, actor, filters, now)
-    total = session.exec(select(func.count()).select_from(Case).where(*conditions)).one()
+    term = filters.search.strip()
+    conditions = case_conditions(tree, actor, replace(filters, search=""), now)
+    plan = case_search.plan(session, term, narrowed=bool(conditions))
+    total = session.exec(select(func.count()).select_from(Case).where(*conditions, *plan.count_condition())).one()
     page = max(1, min(page, max(1, -(-total // page_size))))
+    conditions += plan.page_condition(matches=total, end=page * page_size)
     assignee = aliased(User)
     stmt = (
         select(Case, Category.name, assignee.display_name)

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, and_, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from db.models import ActionStatus, Activity, ActivityKind, CorrectiveAction, User, VenueType
 from portal import clock, periods
+from portal.kinds.activities import overdue_actions
 from portal.services.actor import Actor
 from portal.services.kpi import ActivityCount, KpiFilters, activity_progress
 from portal.services.kpi_overview import TrendPoint, _trend, visible_nodes
@@ -87,19 +88,59 @@ class SafetyOverview:
     overdue: list[OverdueAction]  # the overdue ones, longest overdue first (at most OVERDUE_LIMIT)
 
     def to_json(self) -> dict[str, Any]:
-        """Plain numbers, keyed by kind code (for scripts and tests)."""
+        """Every figure the safety page shows, as plain numbers keyed by kind code (`portal kpi --page safety`)."""
         return {
+            "scope": self.scope_name,
+            "scope_org_id": self.scope_org_id,
+            "period": self.period,
             "from": self.start.isoformat(),
             "to": self.end.isoformat(),
+            "previous": {"from": self.previous[0].isoformat(), "to": self.previous[1].isoformat()}
+            if self.previous
+            else None,
+            "grain": self.grain,
             "count": {k.kind: k.count for k in self.totals},
             "participants": {k.kind: k.participants for k in self.totals},
             "hours": {k.kind: k.hours for k in self.totals},
             "previous_count": {k.kind: k.previous_count for k in self.totals},
+            "previous_participants": {k.kind: k.previous_participants for k in self.totals},
+            "previous_hours": {k.kind: k.previous_hours for k in self.totals},
+            "trend": {
+                kind: [
+                    {"from": p.start.isoformat(), "to": p.end.isoformat(), "count": p.count, "previous": p.previous}
+                    for p in points
+                ]
+                for kind, points in self.trend.items()
+            },
             "year_to_date": {a.kind: a.count for a in self.year_to_date},
             "targets": {a.kind: a.target for a in self.year_to_date},
+            "by_unit": [
+                {
+                    "org_id": u.unit_id,
+                    "name": u.name,
+                    "exact": u.exact,
+                    "count": u.counts,
+                    "participants": u.participants,
+                }
+                for u in self.by_unit
+            ],
             "venues": {v.venue: v.count for v in self.venues},
+            "venue_participants": {v.venue: v.participants for v in self.venues},
             "actions_open": self.actions_open,
             "actions_overdue": self.actions_overdue,
+            "overdue": [
+                {
+                    "id": a.id,
+                    "description": a.description,
+                    "activity": a.activity,
+                    "unit": a.unit,
+                    "owner": a.owner,
+                    "due_on": a.due_on.isoformat(),
+                    "days_overdue": a.days_overdue,
+                    "status": a.status,
+                }
+                for a in self.overdue
+            ],
         }
 
 
@@ -228,7 +269,7 @@ def _actions(session: Session, tree: OrgTree, visible: set[int] | None) -> tuple
     ]
     if visible is not None:
         where.append(col(CorrectiveAction.org_id).in_(sorted(visible)))
-    late = col(CorrectiveAction.due_on) < today
+    late = and_(*overdue_actions(today))  # the corrective-action list's "overdue" view: the same actions
     joined = sa_select(func.count(), func.count().filter(late)).select_from(CorrectiveAction)
     open_count, overdue_count = session.execute(
         joined.join(Activity, col(Activity.id) == col(CorrectiveAction.activity_id)).where(*where)

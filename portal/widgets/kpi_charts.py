@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from portal import charts
 from portal.i18n import label, t
 from portal.kpi_links import case_params, drill_filters
 from portal.periods import GRAINS
@@ -82,22 +80,19 @@ def frames(overview: Overview) -> dict[str, pd.DataFrame]:
     }
 
 
-def _picked(event: Any, name: str) -> dict[str, Any] | None:
-    """The first point of a chart's named selection, if the user clicked one."""
-    selection = getattr(event, "selection", None) or {}
-    points = selection.get(name) if hasattr(selection, "get") else None
-    if isinstance(points, list) and points and isinstance(points[0], dict):
-        return points[0]
-    return None
+def _show(
+    builder: str,
+    data: pd.DataFrame,
+    key: str,
+    selection: str | None = None,
+    drill: Drill | None = None,
+    where: Any = st,
+    **options: Any,
+) -> None:
+    from portal.widgets import vega  # here: the email report's worker imports `frames` and has no Streamlit runtime
 
-
-def _show(chart: alt.TopLevelMixin, key: str, selection: str | None, drill: Drill | None, where: Any = st) -> None:
-    if selection is None or drill is None:
-        where.altair_chart(chart, width="stretch", key=key)
-        return
-    event = where.altair_chart(chart, width="stretch", key=key, on_select="rerun", selection_mode=[selection])
-    point = _picked(event, selection)
-    if point is not None:
+    point = vega.show(builder, data, key=key, selection=selection if drill else None, where=where, **options)
+    if point is not None and drill is not None:
         st.switch_page("pages/cases.py", query_params=case_params(drill(point)))
 
 
@@ -111,84 +106,75 @@ def draw(overview: Overview, base: CaseFilters) -> None:
 
     left, right = st.columns(2)
     _show(
-        charts.count_bars(
-            data["units"],
-            category="unit",
-            value="count",
-            title=t("kpi.by_unit"),
-            selection="pick_unit",
-            select_field="unit_id",
-            sort=None,
-        ),
+        "count_bars",
+        data["units"],
         "kpi_chart_units",
         "pick_unit",
         drill("unit"),
         left,
+        category="unit",
+        value="count",
+        title=t("kpi.by_unit"),
+        select_field="unit_id",
+        sort=None,
     )
     _show(
-        charts.count_bars(
-            data["categories"],
-            category="category",
-            value="count",
-            title=t("kpi.by_category"),
-            selection="pick_category",
-            select_field="category_id",
-        ),
+        "count_bars",
+        data["categories"],
         "kpi_chart_categories",
         "pick_category",
         drill("category"),
         right,
+        category="category",
+        value="count",
+        title=t("kpi.by_category"),
+        select_field="category_id",
     )
     if st.session_state.get("kpi_grain") is None:
         st.session_state["kpi_grain"] = overview.grain  # the period's natural grain until the user picks one
     st.segmented_control(t("kpi.grain"), GRAINS, format_func=lambda g: t(f"kpi.grain.{g}"), key="kpi_grain")
     _show(
-        charts.trend_lines(
-            data["trend"],
-            title=t("kpi.trend"),
-            current=t("kpi.this_period"),
-            previous=t("kpi.previous_period"),
-            selection="pick_span",
-        ),
+        "trend_lines",
+        data["trend"],
         "kpi_chart_trend",
         "pick_span",
         drill("span"),
+        title=t("kpi.trend"),
+        current=t("kpi.this_period"),
+        previous=t("kpi.previous_period"),
     )
-    _show(
-        charts.heat_map(data["heat"], title=t("kpi.heat_map"), selection="pick_cell"),
-        "kpi_chart_heat",
-        "pick_cell",
-        drill("cell"),
-    )
+    _show("heat_map", data["heat"], "kpi_chart_heat", "pick_cell", drill("cell"), title=t("kpi.heat_map"))
     left, right = st.columns(2)
     _show(
-        charts.count_bars(
-            data["funnel"],
-            category="status",
-            value="count",
-            title=t("kpi.funnel"),
-            selection="pick_status",
-            select_field="code",
-            sort=None,
-        ),
+        "count_bars",
+        data["funnel"],
         "kpi_chart_funnel",
         "pick_status",
         drill("status"),
         left,
+        category="status",
+        value="count",
+        title=t("kpi.funnel"),
+        select_field="code",
+        sort=None,
     )
     _show(
-        charts.count_bars(
-            data["handling"].dropna(), category="category", value="days", title=t("kpi.handling_days"), fmt=".1f"
-        ),
+        "count_bars",
+        data["handling"].dropna(),
         "kpi_chart_handling",
-        None,
-        None,
-        right,
+        where=right,
+        category="category",
+        value="days",
+        title=t("kpi.handling_days"),
+        fmt=".1f",
     )
     _show(
-        charts.against_target(data["activities"], item="kind", done="done", target="target", title=t("kpi.activities")),
+        "against_target",
+        data["activities"],
         "kpi_chart_activities",
-        None,
-        None,
+        item="kind",
+        done="done",
+        target="target",
+        title=t("kpi.activities"),
     )
     st.caption(t("kpi.target_note", year=overview.end.year))

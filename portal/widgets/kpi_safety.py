@@ -10,14 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from db.session import session_scope
-from portal import charts, clock, ui
+from portal import clock, ui
 from portal.config import get_settings
 from portal.i18n import t
 from portal.kpi_links import KpiView
-from portal.periods import GRAINS
 from portal.services.actor import Actor
 from portal.services.kpi_safety import KINDS, SafetyOverview, kpi_safety
-from portal.widgets import table_download
+from portal.widgets import kpi_safety_charts, table_download
+from portal.widgets.kpi_safety_charts import frames, kind_name
 
 
 @st.cache_data(ttl=3600, max_entries=500, show_spinner=False)
@@ -61,13 +61,9 @@ def _draw(actor: Actor, view: KpiView) -> None:
             )
         )
         cards(overview)
-        draw_charts(overview)
+        kpi_safety_charts.draw(overview)
         draw_tables(overview)
         overdue(overview)
-
-
-def kind_name(kind: str) -> str:
-    return t(f"activity.{kind}")
 
 
 def cards(overview: SafetyOverview) -> None:
@@ -78,67 +74,6 @@ def cards(overview: SafetyOverview) -> None:
         column.metric(kind_name(row.kind), f"{row.count:,}", delta=change, help=t("safety.card_help"))
     columns[-2].metric(t("safety.actions_open"), f"{overview.actions_open:,}", help=t("safety.actions_help"))
     columns[-1].metric(t("safety.actions_overdue"), f"{overview.actions_overdue:,}", help=t("safety.actions_help"))
-
-
-def frames(overview: SafetyOverview) -> dict[str, pd.DataFrame]:
-    """Each chart's data as plain tables, keyed by chart (trend_<kind> per kind)."""
-    found = {
-        f"trend_{kind}": pd.DataFrame(
-            [
-                {
-                    "start": p.start.isoformat(),
-                    "span": f"{p.start} – {p.end}" if p.end != p.start else str(p.start),
-                    "count": p.count,
-                    "previous": p.previous,
-                }
-                for p in points
-            ],
-            columns=["start", "span", "count", "previous"],
-        )
-        for kind, points in overview.trend.items()
-    }
-    found["target"] = pd.DataFrame(
-        [{"kind": kind_name(a.kind), "done": a.count, "target": a.target} for a in overview.year_to_date],
-        columns=["kind", "done", "target"],
-    )
-    found["participants"] = pd.DataFrame(
-        [{"kind": kind_name(k.kind), "participants": k.participants} for k in overview.totals],
-        columns=["kind", "participants"],
-    )
-    found["venues"] = pd.DataFrame(
-        [
-            {"venue": t(f"venue.{v.venue}") if v.venue else t("safety.no_venue"), "count": v.count}
-            for v in overview.venues
-        ],
-        columns=["venue", "count"],
-    )
-    return found
-
-
-def draw_charts(overview: SafetyOverview) -> None:
-    data = frames(overview)
-    if st.session_state.get("kpi_grain") is None:
-        st.session_state["kpi_grain"] = overview.grain  # the period's natural grain until the user picks one
-    st.segmented_control(t("kpi.grain"), GRAINS, format_func=lambda g: t(f"kpi.grain.{g}"), key="kpi_grain")
-    for pair in (KINDS[:2], KINDS[2:]):
-        for column, kind in zip(st.columns(2), pair, strict=True):
-            chart = charts.trend_lines(
-                data[f"trend_{kind}"],
-                title=t("safety.trend", kind=kind_name(kind)),
-                current=t("kpi.this_period"),
-                previous=t("kpi.previous_period"),
-            )
-            column.altair_chart(chart, width="stretch", key=f"safety_chart_trend_{kind}")
-    title = t("safety.year_to_date", year=overview.end.year, end=overview.end)
-    target = charts.against_target(data["target"], item="kind", done="done", target="target", title=title)
-    st.altair_chart(target, width="stretch", key="safety_chart_target")
-    left, right = st.columns(2)
-    people = charts.count_bars(
-        data["participants"], category="kind", value="participants", title=t("safety.participants"), sort=None
-    )
-    left.altair_chart(people, width="stretch", key="safety_chart_participants")
-    venues = charts.count_bars(data["venues"], category="venue", value="count", title=t("safety.venues"), sort=None)
-    right.altair_chart(venues, width="stretch", key="safety_chart_venues")
 
 
 def tables(overview: SafetyOverview) -> list[tuple[str, str, pd.DataFrame]]:
@@ -187,12 +122,14 @@ def tables(overview: SafetyOverview) -> list[tuple[str, str, pd.DataFrame]]:
         (
             "safety-year-to-date",
             t("safety.year_to_date", year=overview.end.year, end=overview.end),
-            data["target"].set_axis([t("table.kind"), t("table.done"), t("table.target")], axis=1),
+            data["target"][["kind", "done", "target"]].set_axis(
+                [t("table.kind"), t("table.done"), t("table.target")], axis=1
+            ),
         ),
         (
             "safety-venues",
             t("safety.venues"),
-            data["venues"].set_axis([t("activity.venue_type"), t("safety.col.count")], axis=1),
+            data["venues"][["venue", "count"]].set_axis([t("activity.venue_type"), t("safety.col.count")], axis=1),
         ),
     ]
 
@@ -233,6 +170,13 @@ def overdue(overview: SafetyOverview) -> None:
         return
     if overview.actions_overdue > len(overview.overdue):
         st.caption(t("safety.overdue_cut", shown=len(overview.overdue), total=overview.actions_overdue))
+    url_path, params = kpi_safety_charts.overdue_link(overview)
+    st.page_link(
+        kpi_safety_charts.page(url_path),
+        label=t("safety.overdue_link", count=overview.actions_overdue),
+        icon=":material/open_in_new:",
+        query_params=params,
+    )
     frame = overdue_table(overview)
     st.dataframe(frame, hide_index=True, width="stretch")
     table_download.button(frame, title=t("safety.overdue"), name="safety-overdue-actions", key="xlsx_safety-overdue")

@@ -26,7 +26,10 @@ def test_database_is_at_head_and_upgrading_again_changes_nothing(database: str) 
 
 def test_models_and_migrations_describe_the_same_schema(database: str) -> None:
     with get_engine().connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True, "include_name": migrate.include_name}),
+            SQLModel.metadata,
+        )
     assert diff == [], f"models differ from migrations; write a migration: {diff}"
 
 
