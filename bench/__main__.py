@@ -62,6 +62,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _alternative(
+    args: argparse.Namespace, backends: list[str], admin_url: str | None
+) -> tuple[str, list[dict[str, Any]]] | None:
+    """The figures of --imports, --render or --reports (instead of the service timings), with their JSON key."""
+    if args.imports:
+        from bench.imports import run as run_imports
+
+        return "imports", run_imports(backends, args.import_rows, admin_url, args.import_formats)
+    if args.render:
+        from bench.render import run as run_render
+
+        return "render", run_render(backends, args.sizes, admin_url, args.repeat)
+    if args.reports:
+        from bench.reports import run as run_reports
+
+        return "reports", run_reports(backends, args.sizes, admin_url, args.repeat)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # Everything the portal writes goes under bench/.data/var, never ./var.
@@ -89,29 +108,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     machine = report.machine(version)
     report.print_machine(machine)
-    if args.imports:
-        from bench.imports import run as run_imports
-
-        figures = run_imports(backends, args.import_rows, admin_url, args.import_formats)
+    alternative = _alternative(args, backends, admin_url)
+    if alternative is not None:
+        name, figures = alternative
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({"machine": machine, "imports": figures}, ensure_ascii=False, indent=2))
-        return 0
-    if args.render:
-        from bench.render import run as run_render
-
-        rendered = run_render(backends, args.sizes, admin_url, args.repeat)
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({"machine": machine, "render": rendered}, ensure_ascii=False, indent=2))
-        return 0
-    if args.reports:
-        from bench.reports import run as run_reports
-
-        compiled = run_reports(backends, args.sizes, admin_url, args.repeat)
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps({"machine": machine, "reports": compiled}, ensure_ascii=False, indent=2))
+            args.json.write_text(json.dumps({"machine": machine, name: figures}, ensure_ascii=False, indent=2))
         return 0
     blocks: list[dict[str, Any]] = []
     for backend in backends:

@@ -26,10 +26,9 @@ from sqlmodel import select
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from bench import BENCH_DIR, generate, targets
+from bench import BENCH_DIR
 from bench.measure import percentile
-from bench.run import _reusable
-from db import migrate
+from bench.run import prepared
 from db.models import User
 from db.session import dispose_engines, get_engine, session_scope
 from portal import clock, periods
@@ -147,12 +146,7 @@ def run(backends: list[str], sizes: list[int], admin_url: str | None, repeat: in
     os.environ.setdefault("PORTAL_COOKIE_KEY", secrets.token_urlsafe(48))
     for backend in backends:
         for size in sizes:
-            target = targets.make_target(backend, size, admin_url)
-            if _reusable(target) is None:
-                print(f"== {backend} {size:,}: generating ...")
-                generate.generate(target, progress=print)
-            targets.use(target)
-            migrate.upgrade(target.url)
+            prepared(backend, size, admin_url)
             with session_scope() as session:
                 users = {u.username: Actor.of(u) for u in session.exec(select(User)).all()}
             print(f"== {backend}, {size:,} cases")

@@ -16,9 +16,7 @@ import time
 from statistics import median
 from typing import Any
 
-from bench import generate, targets
-from bench.run import _reusable
-from db import migrate
+from bench.run import prepared
 from db.session import dispose_engines, session_scope
 from portal import clock
 from portal.reports.compile import compile_content
@@ -57,12 +55,7 @@ def run(backends: list[str], sizes: list[int], admin_url: str | None, repeat: in
     blocks = []
     for backend in backends:
         for size in sizes:
-            target = targets.make_target(backend, size, admin_url)
-            if _reusable(target) is None:
-                print(f"== {backend} {size:,}: generating ...")
-                generate.generate(target, progress=print)
-            targets.use(target)
-            migrate.upgrade(target.url)
+            prepared(backend, size, admin_url)
             with session_scope() as session:
                 root = load_tree(session=session).roots[0]
             _timed_content(root, 1)  # warm-up: imports, pool, compiled statements, the JavaScript engine

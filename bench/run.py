@@ -75,3 +75,16 @@ def bench_target(backend: str, size: int, admin_url: str | None, *, repeat: int,
         "load_after": load_after,
         "figures": [f.as_dict() for f in figures],
     }
+
+
+def prepared(backend: str, size: int, admin_url: str | None) -> Target:
+    """The cached database of (backend, size), generated if missing, in use and at the current schema."""
+    from db import migrate
+
+    target = targets.make_target(backend, size, admin_url)
+    if _reusable(target) is None:
+        print(f"== {backend} {size:,}: generating ...")
+        generate.generate(target, progress=print)
+    targets.use(target)
+    migrate.upgrade(target.url)
+    return target
