@@ -15,6 +15,7 @@ from portal.defaults import IMPORT_DIRECT_MAX_ROWS, IMPORT_MAX_UPLOAD_MB
 from portal.i18n import current_language, t
 from portal.services import case_files, case_import, file_jobs
 from portal.services.case_formats import EXPORT_COLUMNS, IMPORT_COLUMNS, safe_cell
+from portal.widgets import job_progress
 
 RESULT_KEY, JOB_KEY = "case_import_result", "case_import_job"
 
@@ -46,31 +47,8 @@ if st.button(t("import.start"), type="primary", disabled=uploaded is None or bus
                 st.error(t("import.redis_down", error=problem, limit=IMPORT_DIRECT_MAX_ROWS))
             else:
                 path = file_jobs.save_upload(data, uploaded.name)
-                st.session_state[JOB_KEY] = file_jobs.start_import_job(path, actor.username, dry_run)
+                st.session_state[JOB_KEY] = {"id": file_jobs.start_import_job(path, actor.username, dry_run)}
                 st.info(t("import.queued", total=rows))
-
-
-@st.fragment(run_every=1)
-def job_progress() -> None:
-    """Polls the job until it is over, then reruns the page to show the result."""
-    state = file_jobs.job_state(st.session_state[JOB_KEY])
-    if state.done:
-        del st.session_state[JOB_KEY]
-        if state.status == "finished" and state.result is not None:
-            st.session_state[RESULT_KEY] = state.result
-            st.cache_data.clear()
-        else:
-            error = t("import.job_failed", error=state.error) if state.status == "failed" else t("import.job_lost")
-            st.session_state[RESULT_KEY] = {"error": error}
-        st.rerun(scope="app")
-    if state.status == "unreachable":
-        st.error(t("jobs.redis_down", error=state.error or ""))
-    elif state.total:
-        st.progress(
-            min(1.0, state.rows_read / state.total), text=t("import.progress", done=state.rows_read, total=state.total)
-        )
-    else:
-        st.progress(0.0, text=t("import.waiting"))
 
 
 def column_name(field: str) -> str:
@@ -88,7 +66,7 @@ def errors_csv(errors: list[dict[str, Any]]) -> bytes:
 
 
 if JOB_KEY in st.session_state:
-    job_progress()
+    job_progress.follow(JOB_KEY, RESULT_KEY, "import", clear_cache=True)
 
 result: dict[str, Any] | None = st.session_state.get(RESULT_KEY)
 if result and result.get("error"):

@@ -43,3 +43,8 @@ def as_utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         return instant.replace(tzinfo=UTC)
     return instant.astimezone(UTC)
+
+
+def local_text(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as the office's wall-clock time, as text ('' for none): how every page, file and email shows it."""
+    return as_utc(instant).astimezone(local_tz()).strftime(fmt) if instant else ""

@@ -27,9 +27,7 @@ def require_page(page: str) -> Actor:
 
 def local(instant: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     """An instant in the office's time zone, as text."""
-    if instant is None:
-        return ""
-    return clock.as_utc(instant).astimezone(clock.local_tz()).strftime(fmt)
+    return clock.local_text(instant, fmt)
 
 
 @contextmanager

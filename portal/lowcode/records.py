@@ -260,7 +260,7 @@ def display(spec: RecordKind, name: str, value: Any, labels: dict[str, dict[Any,
     if isinstance(value, bool):
         return t("common.yes" if value else "common.no", lang)
     if isinstance(value, datetime):
-        return clock.as_utc(value).astimezone(clock.local_tz()).strftime("%Y-%m-%d %H:%M")
+        return clock.local_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return value

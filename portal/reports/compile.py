@@ -7,8 +7,6 @@ to say are left out.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import altair as alt
 from sqlmodel import Session
 
@@ -23,6 +21,7 @@ from portal.defaults import (
     REPORT_UPCOMING_DAYS,
 )
 from portal.i18n import label, t
+from portal.kpi_frames import frames
 from portal.reports.content import Chart, Headline, ReportContent, Table
 from portal.reports.period import ReportPeriod
 from portal.services import activities, cases, escalations
@@ -32,7 +31,6 @@ from portal.services.kpi import KpiFilters
 from portal.services.kpi_figures import HEADLINE
 from portal.services.kpi_overview import Overview, kpi_overview
 from portal.services.orgs import load_tree
-from portal.widgets.kpi_charts import frames
 
 CHART_WIDTH = 600  # pixels in the email; the page draws at its container's width
 
@@ -198,7 +196,7 @@ def _overdue(session: Session, actor: Actor, lang: str) -> Table:
             row.category,
             row.org,
             row.assignee or "",
-            _local(row.due_at),
+            clock.local_text(row.due_at),
             (now - clock.as_utc(row.due_at)).days if row.due_at else "",
         ]
         for row in page.rows
@@ -213,7 +211,7 @@ def _escalated(session: Session, actor: Actor, period: ReportPeriod, lang: str) 
     )
     columns = [t(f"report.col_{c}", lang) for c in ("reference", "category", "unit", "at", "by", "reason", "status")]
     rows = [
-        [e.reference, e.category, e.org, _local(e.at), e.by, e.reason, label("status", e.status, lang)]
+        [e.reference, e.category, e.org, clock.local_text(e.at), e.by, e.reason, label("status", e.status, lang)]
         for e in found[:REPORT_LIST_LIMIT]
     ]
     return Table("escalated", t("report.escalated", lang), columns, rows)
@@ -223,10 +221,7 @@ def _upcoming(session: Session, actor: Actor, lang: str) -> Table:
     found = activities.upcoming(session=session, actor=actor, today=clock.today(), days=REPORT_UPCOMING_DAYS)
     columns = [t(f"report.col_{c}", lang) for c in ("starts", "kind", "title", "unit", "organiser", "location")]
     rows = [
-        [_local(a.starts_at), t(f"activity.{a.kind}", lang), a.title, a.org, a.organiser, a.location] for a in found
+        [clock.local_text(a.starts_at), t(f"activity.{a.kind}", lang), a.title, a.org, a.organiser, a.location]
+        for a in found
     ]
     return Table("upcoming", t("report.upcoming", lang, days=REPORT_UPCOMING_DAYS), columns, rows)
-
-
-def _local(instant: datetime | None) -> str:
-    return f"{clock.as_utc(instant).astimezone(clock.local_tz()):%Y-%m-%d %H:%M}" if instant else ""

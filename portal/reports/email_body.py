@@ -25,7 +25,6 @@ def chart_cid(key: str) -> str:
 def header_lines(content: ReportContent, lang: str) -> list[tuple[str, str]]:
     """What the report covers, as (label, value): scope, period, comparison, time zone, filters, compiled."""
     period = content.period
-    compiled = clock.as_utc(content.compiled_at).astimezone(clock.local_tz())
     lines = [
         (t("report.scope", lang), content.scope),
         (t("report.period", lang), f"{period.label} ({period.start} – {period.end})"),
@@ -37,7 +36,7 @@ def header_lines(content: ReportContent, lang: str) -> list[tuple[str, str]]:
     ]
     filters = "; ".join(f"{name}: {value}" for name, value in content.filters) or t("report.no_filters", lang)
     lines.append((t("report.filters", lang), filters))
-    lines.append((t("report.compiled_at", lang), f"{compiled:%Y-%m-%d %H:%M}"))
+    lines.append((t("report.compiled_at", lang), clock.local_text(content.compiled_at)))
     return lines
 
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 
-from db.models import NotificationStatus
+from sqlmodel import Session
+
+from db.models import NotificationStatus, User
 from db.session import session_scope
 from portal import clock, mailer
 from portal.config import get_settings
@@ -61,6 +63,12 @@ def deliver(
     with session_scope(write=True) as session:
         notifications.mark(session=session, notification_id=claim_id, status=status, error=error)
     return status.value
+
+
+def own_address(*, session: Session, actor: Actor) -> str:
+    """The actor's own email address ('' when none): where a test email goes unless told otherwise."""
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    return (user.email or "") if user else ""
 
 
 def send_test_email(*, actor: Actor, to: str) -> str:

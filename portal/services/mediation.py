@@ -446,7 +446,7 @@ def _view(session: Session, case: Case, record: Mediation) -> MediationView:
 
 
 def _when(instant: datetime) -> str:
-    return clock.as_utc(instant).astimezone(clock.local_tz()).strftime("%Y-%m-%d %H:%M")
+    return clock.local_text(instant)
 
 
 def _conflict(session: Session, case: Case) -> Conflict:

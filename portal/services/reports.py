@@ -120,13 +120,12 @@ def get_report(*, session: Session, actor: Actor, report_id: int) -> Report:
     return report
 
 
-def report_file(*, session: Session, actor: Actor, report_id: int, fmt: str) -> tuple[str, bytes]:
-    """(file name, bytes) of a finished report's download in `fmt` (xlsx or html)."""
+def report_downloads(*, session: Session, actor: Actor, report_id: int) -> dict[str, Path]:
+    """The files a finished report offers for download, by format (xlsx, html); NotFound outside the scope."""
     report = get_report(session=session, actor=actor, report_id=report_id)
-    path = report.files.get(fmt)
-    if report.status != ReportStatus.DONE.value or fmt not in DOWNLOADS or not path:
+    if report.status != ReportStatus.DONE.value:
         raise NotFound("error.not_found")
-    return Path(path).name, Path(path).read_bytes()
+    return {fmt: Path(report.files[fmt]) for fmt in DOWNLOADS if report.files.get(fmt)}
 
 
 def compile_report(report_id: int, progress: Progress | None = None) -> Report:

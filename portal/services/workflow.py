@@ -315,5 +315,5 @@ def _conflict(session: Session, case: Case) -> Conflict:
         .order_by(col(CaseHistory.id).desc())
     ).first()
     who = (last[1] if last and last[1] else "system") if last else "?"
-    when = clock.as_utc(last[0]).astimezone(clock.local_tz()).strftime("%Y-%m-%d %H:%M") if last else "?"
+    when = clock.local_text(last[0]) if last else "?"
     return Conflict("error.conflict", who=who, when=when)

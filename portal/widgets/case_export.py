@@ -18,6 +18,7 @@ from portal.services import file_jobs
 from portal.services.actor import Actor
 from portal.services.case_export import FORMATS, MEDIA_TYPES, export_file, file_name
 from portal.services.cases import CaseFilters
+from portal.widgets import job_progress
 
 JOB_KEY, READY_KEY = "cases_export_job", "cases_export_ready"
 
@@ -64,9 +65,10 @@ def _background(actor: Actor, filters: CaseFilters, total: int) -> None:
             st.error(t("export.redis_down", error=problem, limit=defaults.EXPORT_DIRECT_MAX_ROWS))
         else:
             st.session_state.pop(READY_KEY, None)
-            st.session_state[JOB_KEY] = (file_jobs.start_export_job(actor.username, filters, fmt), filters, fmt)
+            job_id = file_jobs.start_export_job(actor.username, filters, fmt)
+            st.session_state[JOB_KEY] = {"id": job_id, "filters": filters, "fmt": fmt}
     if JOB_KEY in st.session_state:
-        _progress()
+        job_progress.follow(JOB_KEY, READY_KEY, "export")
     ready: dict[str, Any] | None = st.session_state.get(READY_KEY)
     if ready and ready.get("error"):
         st.error(ready["error"])
@@ -84,26 +86,3 @@ def _background(actor: Actor, filters: CaseFilters, total: int) -> None:
             type="primary",
             key="cases_export_ready_download",
         )
-
-
-@st.fragment(run_every=1)
-def _progress() -> None:
-    """Polls the job until it is over, then reruns the page to offer the file."""
-    job_id, filters, fmt = st.session_state[JOB_KEY]
-    state = file_jobs.job_state(job_id)
-    if state.done:
-        del st.session_state[JOB_KEY]
-        if state.status == "finished" and state.result is not None:
-            st.session_state[READY_KEY] = state.result | {"filters": filters, "fmt": fmt}
-        else:
-            error = t("export.job_failed", error=state.error) if state.status == "failed" else t("export.job_lost")
-            st.session_state[READY_KEY] = {"error": error}
-        st.rerun(scope="app")
-    if state.status == "unreachable":
-        st.error(t("jobs.redis_down", error=state.error or ""))
-    elif state.total:
-        st.progress(
-            min(1.0, state.rows_read / state.total), text=t("export.progress", done=state.rows_read, total=state.total)
-        )
-    else:
-        st.progress(0.0, text=t("import.waiting"))

@@ -8,76 +8,15 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from portal.i18n import label, t
+from portal.i18n import t
+from portal.kpi_frames import frames
 from portal.kpi_links import case_params, drill_filters
 from portal.periods import GRAINS
 from portal.services.cases import CaseFilters
 from portal.services.kpi_overview import Overview
+from portal.widgets import vega
 
 Drill = Callable[[dict[str, Any]], CaseFilters]
-
-
-def unit_name(name: str, exact: bool) -> str:
-    """A unit that is the scope node itself counts only its own cases: say so next to its name."""
-    return t("kpi.unit_itself", name=name) if exact else name
-
-
-def frames(overview: Overview) -> dict[str, pd.DataFrame]:
-    """Each chart's data, as plain tables (the email report draws the same builders from the same frames)."""
-    return {
-        "units": pd.DataFrame(
-            [
-                {"unit": unit_name(u.name, u.exact), "count": u.count, "unit_id": u.id, "exact": u.exact}
-                for u in overview.by_unit
-            ],
-            columns=["unit", "count", "unit_id", "exact"],
-        ),
-        "categories": pd.DataFrame(
-            [{"category": c.name, "count": c.count, "category_id": c.id} for c in overview.by_category],
-            columns=["category", "count", "category_id"],
-        ),
-        "trend": pd.DataFrame(
-            [
-                {
-                    "start": p.start.isoformat(),
-                    "span": f"{p.start} – {p.end}" if p.end != p.start else str(p.start),
-                    "count": p.count,
-                    "previous": p.previous,
-                }
-                for p in overview.trend
-            ],
-            columns=["start", "span", "count", "previous"],
-        ),
-        "heat": pd.DataFrame(
-            [
-                {
-                    "unit": unit_name(c.unit, c.exact),
-                    "category": c.category,
-                    "count": c.count,
-                    "unit_id": c.unit_id,
-                    "category_id": c.category_id,
-                    "exact": c.exact,
-                }
-                for c in overview.heat
-            ],
-            columns=["unit", "category", "count", "unit_id", "category_id", "exact"],
-        ),
-        "funnel": pd.DataFrame(
-            [{"status": label("status", s), "count": n, "code": s} for s, n in overview.funnel],
-            columns=["status", "count", "code"],
-        ),
-        "handling": pd.DataFrame(
-            [
-                {"category": h.category, "days": round(h.days, 1) if h.days is not None else None}
-                for h in overview.handling
-            ],
-            columns=["category", "days"],
-        ),
-        "activities": pd.DataFrame(
-            [{"kind": t(f"activity.{a.kind}"), "done": a.count, "target": a.target} for a in overview.activities],
-            columns=["kind", "done", "target"],
-        ),
-    }
 
 
 def _show(
@@ -89,8 +28,6 @@ def _show(
     where: Any = st,
     **options: Any,
 ) -> None:
-    from portal.widgets import vega  # here: the email report's worker imports `frames` and has no Streamlit runtime
-
     point = vega.show(builder, data, key=key, selection=selection if drill else None, where=where, **options)
     if point is not None and drill is not None:
         st.switch_page("pages/cases.py", query_params=case_params(drill(point)))

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from portal.i18n import t
+from portal.kpi_frames import frames
 from portal.services.kpi_overview import Overview
 from portal.widgets import table_download
-from portal.widgets.kpi_charts import frames
 
 
 def tables(overview: Overview) -> list[tuple[str, str, pd.DataFrame]]:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from db.models import CaseSource, ReportStatus, User
+from db.models import CaseSource, ReportStatus
 from db.session import session_scope
 from portal import clock, mailer, ui
 from portal.i18n import label, t
@@ -110,19 +110,14 @@ def progress(actor: Actor) -> None:
 
 
 def downloads(actor: Actor, report_id: int) -> None:
-    """The chosen report's workbook and HTML, made when clicked."""
-    for column, fmt in zip(st.columns(len(reports.DOWNLOADS)), reports.DOWNLOADS, strict=True):
-        with session_scope() as session:
-            name, _ = reports.report_file(session=session, actor=actor, report_id=report_id, fmt=fmt)
-
-        def read(fmt: str = fmt) -> bytes:
-            with session_scope() as session:
-                return reports.report_file(session=session, actor=actor, report_id=report_id, fmt=fmt)[1]
-
+    """The chosen report's workbook and HTML, read when clicked."""
+    with session_scope() as session:
+        files = reports.report_downloads(session=session, actor=actor, report_id=report_id)
+    for column, (fmt, path) in zip(st.columns(len(files)), files.items(), strict=True):
         column.download_button(
             t(f"report.download_{fmt}"),
-            data=read,
-            file_name=name,
+            data=path.read_bytes,
+            file_name=path.name,
             mime=reports.DOWNLOADS[fmt],
             on_click="ignore",
             key=f"report_download_{report_id}_{fmt}",
@@ -132,7 +127,9 @@ def downloads(actor: Actor, report_id: int) -> None:
 def test_email(actor: Actor) -> None:
     """Admins check the mail settings by sending themselves a message."""
     with st.expander(t("report.test_email")):
-        to = st.text_input(t("report.test_email_to"), value=actor_email(actor), key="report_test_to")
+        with session_scope() as session:
+            own = delivery.own_address(session=session, actor=actor)
+        to = st.text_input(t("report.test_email_to"), value=own, key="report_test_to")
         if st.button(t("report.test_email_send"), key="report_test_send"):
             errors: dict[str, str] = {}
             try:
@@ -142,9 +139,3 @@ def test_email(actor: Actor) -> None:
             except mailer.MailError as exc:
                 st.error(t("report.test_email_failed", error=str(exc)))
             ui.field_error(errors, "to")
-
-
-def actor_email(actor: Actor) -> str:
-    with session_scope() as session:
-        user = session.get(User, actor.user_id) if actor.user_id else None
-        return (user.email or "") if user else ""
