@@ -88,10 +88,15 @@ def heat_map(data: pd.DataFrame, *, title: str, selection: str | None = None) ->
     )
     if selection:
         cells = cells.add_params(alt.selection_point(name=selection, fields=["unit_id", "category_id"]))
-    half = float(data["count"].max()) / 2 if len(data) else 0.0  # white text on the dark half of the scale
-    labels = base.mark_text(fontSize=11).encode(
-        text=alt.Text("count:Q", format=","),
-        color=alt.condition(alt.datum.count > half, alt.value("white"), alt.value("black")),
+    # White text on the dark half of the scale. The largest count comes from the data inside the spec (a
+    # joinaggregate), so the spec depends on the columns only and pages can reuse it (portal/widgets/vega.py).
+    labels = (
+        base.mark_text(fontSize=11)
+        .transform_joinaggregate(largest_count="max(count)")
+        .encode(
+            text=alt.Text("count:Q", format=","),
+            color=alt.condition(alt.datum.count > alt.datum.largest_count / 2, alt.value("white"), alt.value("black")),
+        )
     )
     return (cells + labels).properties(height=alt.Step(28))
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from portal.i18n import label, t
@@ -14,59 +16,56 @@ def unit_name(name: str, exact: bool) -> str:
     return t("kpi.unit_itself", name=name) if exact else name
 
 
+Columns = dict[str, list[Any]]  # a table as named columns of equal length
+
+
+def columns(overview: Overview) -> dict[str, Columns]:
+    """Each chart's data as named columns: the pages turn them into Arrow directly (no pandas on the way: a
+    tenth of the time), the email report and the tables into data frames (`frames`)."""
+    units, trend, heat = overview.by_unit, overview.trend, overview.heat
+    return {
+        "units": {
+            "unit": [unit_name(u.name, u.exact) for u in units],
+            "count": [u.count for u in units],
+            "unit_id": [u.id for u in units],
+            "exact": [u.exact for u in units],
+        },
+        "categories": {
+            "category": [c.name for c in overview.by_category],
+            "count": [c.count for c in overview.by_category],
+            "category_id": [c.id for c in overview.by_category],
+        },
+        "trend": {
+            "start": [p.start.isoformat() for p in trend],
+            "span": [f"{p.start} – {p.end}" if p.end != p.start else str(p.start) for p in trend],
+            "count": [p.count for p in trend],
+            "previous": [p.previous for p in trend],
+        },
+        "heat": {
+            "unit": [unit_name(c.unit, c.exact) for c in heat],
+            "category": [c.category for c in heat],
+            "count": [c.count for c in heat],
+            "unit_id": [c.unit_id for c in heat],
+            "category_id": [c.category_id for c in heat],
+            "exact": [c.exact for c in heat],
+        },
+        "funnel": {
+            "status": [label("status", s) for s, _ in overview.funnel],
+            "count": [n for _, n in overview.funnel],
+            "code": [s for s, _ in overview.funnel],
+        },
+        "handling": {
+            "category": [h.category for h in overview.handling],
+            "days": [round(h.days, 1) if h.days is not None else None for h in overview.handling],
+        },
+        "activities": {
+            "kind": [t(f"activity.{a.kind}") for a in overview.activities],
+            "done": [a.count for a in overview.activities],
+            "target": [a.target for a in overview.activities],
+        },
+    }
+
+
 def frames(overview: Overview) -> dict[str, pd.DataFrame]:
     """Each chart's data, as plain tables (the email report draws the same builders from the same frames)."""
-    return {
-        "units": pd.DataFrame(
-            [
-                {"unit": unit_name(u.name, u.exact), "count": u.count, "unit_id": u.id, "exact": u.exact}
-                for u in overview.by_unit
-            ],
-            columns=["unit", "count", "unit_id", "exact"],
-        ),
-        "categories": pd.DataFrame(
-            [{"category": c.name, "count": c.count, "category_id": c.id} for c in overview.by_category],
-            columns=["category", "count", "category_id"],
-        ),
-        "trend": pd.DataFrame(
-            [
-                {
-                    "start": p.start.isoformat(),
-                    "span": f"{p.start} – {p.end}" if p.end != p.start else str(p.start),
-                    "count": p.count,
-                    "previous": p.previous,
-                }
-                for p in overview.trend
-            ],
-            columns=["start", "span", "count", "previous"],
-        ),
-        "heat": pd.DataFrame(
-            [
-                {
-                    "unit": unit_name(c.unit, c.exact),
-                    "category": c.category,
-                    "count": c.count,
-                    "unit_id": c.unit_id,
-                    "category_id": c.category_id,
-                    "exact": c.exact,
-                }
-                for c in overview.heat
-            ],
-            columns=["unit", "category", "count", "unit_id", "category_id", "exact"],
-        ),
-        "funnel": pd.DataFrame(
-            [{"status": label("status", s), "count": n, "code": s} for s, n in overview.funnel],
-            columns=["status", "count", "code"],
-        ),
-        "handling": pd.DataFrame(
-            [
-                {"category": h.category, "days": round(h.days, 1) if h.days is not None else None}
-                for h in overview.handling
-            ],
-            columns=["category", "days"],
-        ),
-        "activities": pd.DataFrame(
-            [{"kind": t(f"activity.{a.kind}"), "done": a.count, "target": a.target} for a in overview.activities],
-            columns=["kind", "done", "target"],
-        ),
-    }
+    return {name: pd.DataFrame(table) for name, table in columns(overview).items()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import streamlit as st
 
@@ -14,6 +15,11 @@ from portal.i18n import t
 from portal.permissions import PAGE_ACCESS
 from portal.services.actor import Actor
 from portal.services.errors import InvalidInput, ServiceError
+from portal.services.kpi import KpiFilters
+
+# `st.cache_data` hashes its arguments on every call; a frozen dataclass goes through `dataclasses.asdict`
+# (a deep copy) each time. Their repr names every field, for a fraction of the cost.
+CACHE_KEYS: dict[Any, Any] = {Actor: repr, KpiFilters: repr}
 
 
 def require_page(page: str) -> Actor:

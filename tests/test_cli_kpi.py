@@ -44,7 +44,8 @@ def shown(at: AppTest) -> dict[str, Any]:
     metrics = {m.label: int(m.value.replace(",", "")) for m in at.metric}
     tables = [d.value for d in at.main.dataframe]
     per_kind = tables[0].set_index(t("table.kind", "zh")).rename(index=kind_of)
-    units, overdue = tables[1], tables[-1] if len(tables) > 5 else None
+    units = tables[1]
+    overdue = next((d for d in tables if t("corrective.description", "zh") in d.columns), None)
     drawn = charts(at)
     column = {
         name: t(f"safety.col.{name}", "zh")

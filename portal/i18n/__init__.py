@@ -43,7 +43,10 @@ def current_language() -> str:
 
         ctx = get_script_run_ctx(suppress_warning=True)
         if ctx is not None:
-            lang = ctx.session_state[SESSION_KEY] if SESSION_KEY in ctx.session_state else None
+            try:  # one look-up (a page asks hundreds of times per run)
+                lang = ctx.session_state[SESSION_KEY]
+            except KeyError:
+                lang = None
             if lang in LANGUAGES:
                 return str(lang)
     from portal.config import get_settings

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from portal.i18n import t
-from portal.kpi_frames import frames
+from portal.kpi_frames import Columns, columns
 from portal.kpi_links import case_params, drill_filters
 from portal.periods import GRAINS
 from portal.services.cases import CaseFilters
@@ -21,7 +20,7 @@ Drill = Callable[[dict[str, Any]], CaseFilters]
 
 def _show(
     builder: str,
-    data: pd.DataFrame,
+    data: Columns,
     key: str,
     selection: str | None = None,
     drill: Drill | None = None,
@@ -35,8 +34,10 @@ def _show(
 
 def draw(overview: Overview, base: CaseFilters) -> None:
     """Every chart of the page; clicking one opens the case list filtered to the clicked cases."""
-    data = frames(overview)
+    data = columns(overview)
     exact = {int(u) for u, e in zip(data["units"]["unit_id"], data["units"]["exact"], strict=True) if e}
+    handling = data["handling"]
+    timed = [i for i, days in enumerate(handling["days"]) if days is not None]  # categories with a solved case
 
     def drill(chart: str) -> Drill:
         return lambda point: drill_filters(chart, point, base, exact)
@@ -97,7 +98,7 @@ def draw(overview: Overview, base: CaseFilters) -> None:
     )
     _show(
         "count_bars",
-        data["handling"].dropna(),
+        {name: [values[i] for i in timed] for name, values in handling.items()},
         "kpi_chart_handling",
         where=right,
         category="category",

@@ -20,7 +20,7 @@ from portal.services.kpi_overview import Overview, kpi_overview
 from portal.widgets import kpi_charts, kpi_tables, table_download
 
 
-@st.cache_data(ttl=3600, max_entries=500, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=500, show_spinner=False, hash_funcs=ui.CACHE_KEYS)
 def cached_overview(actor: Actor, filters: KpiFilters, period: str, grain: str | None, bucket: int) -> Overview:
     # Keyed by the actor (its scope), the filters and a time bucket of half the refresh interval: a short TTL
     # that follows the setting. Workers and other sessions write the database too.
@@ -149,5 +149,8 @@ def warnings(overview: Overview) -> None:
             query_params=case_params(filters),
         )
     table_download.button(
-        kpi_tables.warning_table(overview), title=t("kpi.warnings"), name="kpi-warnings", key="xlsx_kpi-warnings"
+        lambda: kpi_tables.warning_table(overview),
+        title=t("kpi.warnings"),
+        name="kpi-warnings",
+        key="xlsx_kpi-warnings",
     )

@@ -8,7 +8,7 @@ import streamlit as st
 
 from db.models import OrgKind
 from db.session import session_scope
-from portal import clock, periods
+from portal import clock, periods, ui
 from portal.i18n import label, t
 from portal.kpi_links import KPI_PERIODS, SOURCES, KpiView, read_view, view_params
 from portal.services import cases, orgs
@@ -18,14 +18,14 @@ from portal.widgets import case_drill
 PREFIX = "kpi_"
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=300, show_spinner=False, hash_funcs=ui.CACHE_KEYS)
 def unit_options(actor: Actor, kinds: tuple[str, ...]) -> list[tuple[int, str]]:
     """The nodes of the actor's scope a page offers (all of them, or only communities)."""
     with session_scope() as session:
         return [(n.id or 0, n.name) for n in orgs.visible_nodes(session=session, actor=actor) if n.kind in kinds]
 
 
-@st.cache_data(ttl=300, show_spinner=False)
+@st.cache_data(ttl=300, show_spinner=False, hash_funcs=ui.CACHE_KEYS)
 def category_options() -> list[tuple[int, str]]:
     with session_scope() as session:
         return [(c.id or 0, c.name) for c in cases.categories(session=session, active_only=False)]

@@ -20,7 +20,7 @@ from portal.widgets import kpi_safety_charts, table_download
 from portal.widgets.kpi_safety_charts import frames, kind_name
 
 
-@st.cache_data(ttl=3600, max_entries=500, show_spinner=False)
+@st.cache_data(ttl=3600, max_entries=500, show_spinner=False, hash_funcs=ui.CACHE_KEYS)
 def cached(
     actor: Actor, start: date, end: date, org_id: int | None, period: str, grain: str | None, bucket: int
 ) -> SafetyOverview:
@@ -136,11 +136,8 @@ def tables(overview: SafetyOverview) -> list[tuple[str, str, pd.DataFrame]]:
 
 def draw_tables(overview: SafetyOverview) -> None:
     found = tables(overview)
-    for name, title, frame in found[:2]:  # per kind and per unit: read at a glance
-        table_download.table(frame, title=title, name=name, key=f"xlsx_{name}")
-    with st.expander(t("kpi.tables")):
-        for name, title, frame in found[2:]:
-            table_download.table(frame, title=title, name=name, key=f"xlsx_{name}")
+    table_download.tables(found[:2])  # per kind and per unit: read at a glance
+    table_download.folded(t("kpi.tables"), key="safety_tables_open", found=lambda: found[2:])
 
 
 def overdue_table(overview: SafetyOverview) -> pd.DataFrame:

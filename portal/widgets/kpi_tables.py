@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
 from portal.i18n import t
 from portal.kpi_frames import frames
@@ -67,7 +66,5 @@ def warning_table(overview: Overview) -> pd.DataFrame:
 
 
 def draw(overview: Overview) -> None:
-    """The chart tables, folded away under the charts, each with its download button."""
-    with st.expander(t("kpi.tables")):
-        for name, title, frame in tables(overview):
-            table_download.table(frame, title=title, name=name, key=f"xlsx_{name}")
+    """The chart tables, folded away under the charts (made when opened), each with its download button."""
+    table_download.folded(t("kpi.tables"), key="kpi_tables_open", found=lambda: tables(overview))

@@ -51,12 +51,15 @@ def xlsx(frame: pd.DataFrame, sheet: str) -> bytes:
     return out.getvalue()
 
 
-def maker(frame: pd.DataFrame, sheet: str) -> Callable[[], bytes]:
-    """A zero-argument function giving the file: what the download button calls on click."""
-    return lambda: xlsx(frame, sheet)
+def maker(frame: pd.DataFrame | Callable[[], pd.DataFrame], sheet: str) -> Callable[[], bytes]:
+    """A zero-argument function giving the file: what the download button calls on click (`frame` may itself
+    be a function, so a table only the file needs is not made on every run either)."""
+    return lambda: xlsx(frame() if callable(frame) else frame, sheet)
 
 
-def button(frame: pd.DataFrame, *, title: str, name: str, key: str, where: Any = st) -> None:
+def button(
+    frame: pd.DataFrame | Callable[[], pd.DataFrame], *, title: str, name: str, key: str, where: Any = st
+) -> None:
     """An XLSX download button for `frame` (the table exactly as the page shows it); `name` starts the file name."""
     where.download_button(
         t("table.download_xlsx"),
@@ -75,6 +78,24 @@ def table(frame: pd.DataFrame, *, title: str, name: str, key: str, where: Any = 
     where.markdown(f"**{_escaped(title)}**")
     where.dataframe(frame, hide_index=True, width="stretch")
     button(frame, title=title, name=name, key=key, where=where)
+
+
+Titled = tuple[str, str, pd.DataFrame]  # (file name, title, table)
+
+
+def tables(found: list[Titled]) -> None:
+    """Each table with its title and download button (keyed by its file name)."""
+    for name, title, frame in found:
+        table(frame, title=title, name=name, key=f"xlsx_{name}")
+
+
+def folded(label: str, *, key: str, found: Callable[[], list[Titled]]) -> None:
+    """Tables folded away in an expander that makes and draws them only while it is open: a closed one costs the
+    page nothing (seven tables with their buttons were a fifth of a KPI page's run). `st.session_state[key]` is
+    True while it is open."""
+    with st.expander(label, key=key, on_change="rerun") as box:
+        if box.open:
+            tables(found())
 
 
 def _escaped(text: str) -> str:

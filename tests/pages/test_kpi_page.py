@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 import pyarrow as pa
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db.session import session_scope
@@ -189,3 +190,39 @@ def test_the_figures_refresh_by_themselves_and_pick_up_a_new_case(
     at.run()  # what the fragment's timer does every PORTAL_KPI_REFRESH_SECONDS
     assert metric(at, "received") == f"{before + 1:,}"
     assert at.selectbox(key="kpi_period").value == "this_month"
+
+
+def test_the_early_warning_panel_states_its_rule_and_links_each_rise_to_exactly_its_cases(
+    logged_in: Callable[[str], AppTest],
+) -> None:
+    with session_scope(write=True) as session:
+        staff, grid = actor_for(session, "staff"), node(session, "郑家台社区第一网格").id
+        for _ in range(15):  # far above what one grid reports in one category in a month of the demo year
+            create_case(session, staff, org_id=grid, reported_at=clock.now())
+    st.cache_data.clear()  # as the case form does after a save (figures cached by earlier tests are stale)
+    shown = expected("leader", "this_month")
+    assert shown.warnings and "郑家台社区第一网格" in [w.org_name for w in shown.warnings]
+    at = open_overview(logged_in, "leader")
+    rule = t("kpi.warning_rule", "zh", periods=8, sigmas="2", minimum=5)
+    assert rule in [c.value for c in at.caption]
+    links = [link.proto for link in at.get("page_link") if link.proto.icon == ":material/warning:"]
+    assert len(links) == len(shown.warnings)
+    for link, warning in zip(links, shown.warnings, strict=True):
+        assert f"{warning.org_name}" in link.label and warning.category_name in link.label
+        assert str(warning.count) in link.label
+        filters = CaseFilters(
+            date_from=warning.start,
+            date_to=warning.end,
+            org_id=warning.org_id,
+            org_exact=warning.exact,
+            category_id=warning.category_id,
+        )
+        params = case_params(filters)
+        assert dict(item.split("=", 1) for item in link.query_string.split("&")) == {
+            k: str(v) for k, v in params.items()
+        }
+        listed = open_case_list(logged_in("leader"), params)
+        counts = [c.value for c in listed.caption if c.value.startswith("共 ")]
+        assert counts and counts[0].startswith(f"共 {warning.count} 件"), (warning, counts)
+    button = next(b for b in at.get("download_button") if b.proto.id.endswith("-xlsx_kpi-warnings"))
+    assert button.proto.deferred_file_id and not button.proto.url  # the table is made only when clicked

@@ -61,6 +61,17 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
+def open_tables(at: AppTest, key: str) -> AppTest:
+    """Unfold a page's chart tables: they are made only while their expander is open."""
+    count = len(at.main.dataframe)
+    assert [e for e in at.expander if e.label == t("kpi.tables", "zh")]
+    at.session_state[key] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.main.dataframe) > count
+    return at
+
+
 def download_button(at: AppTest, key: str) -> Any:
     """The XLSX button of a table; its file is made only when clicked (the browser test clicks one for real)."""
     button = next(b for b in at.get("download_button") if b.proto.id.endswith(f"-{key}"))
@@ -182,7 +193,7 @@ def test_every_table_has_an_xlsx_download_holding_what_it_shows_with_formulas_ke
     logged_in: Callable[[str], AppTest],
 ) -> None:
     log_activities("郑家台社区")
-    at = open_safety("staff")
+    at = open_tables(open_safety("staff"), "safety_tables_open")
     names = ["by-kind", "by-unit", "trend", "year-to-date", "venues", "overdue"]
     for name in names:
         download_button(at, f"xlsx_safety-{name}")
@@ -229,7 +240,7 @@ def test_changing_the_unit_and_period_changes_the_numbers_and_the_url(logged_in:
 
 
 def test_the_overview_offers_each_chart_table_as_xlsx(logged_in: Callable[[str], AppTest]) -> None:
-    at = open_overview(logged_in, "leader")
+    at = open_tables(open_overview(logged_in, "leader"), "kpi_tables_open")
     for name in ("units", "categories", "trend", "heat-map", "status", "handling-days", "activities"):
         download_button(at, f"xlsx_kpi-{name}")
     drawn = charts(at)
@@ -241,7 +252,7 @@ def test_the_overview_offers_each_chart_table_as_xlsx(logged_in: Callable[[str],
 
 
 def test_the_community_page_offers_its_tables_as_xlsx(logged_in: Callable[[str], AppTest]) -> None:
-    at = logged_in("leader.zjt").switch_page("pages/kpi_community.py").run()
+    at = open_tables(logged_in("leader.zjt").switch_page("pages/kpi_community.py").run(), "kpi_tables_open")
     download_button(at, "xlsx_kpi-units")
     units = at.main.dataframe[0].value
     assert units[t("table.unit", "zh")][0] == "郑家台社区（本级）"

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 from pytest import Subtests
+from sqlalchemy import func, select, text
+from sqlmodel import Session
 
-from db.session import session_scope
+from db.models import Case
+from db.session import get_engine, session_scope
 from portal.kpi_links import drill_filters
-from portal.services import case_rollup, cases, workflow
+from portal.services import case_rollup, cases, kpi_rollup, workflow
 from portal.services.cases import CaseFilters
 from portal.services.errors import NotFound
 from portal.services.kpi import KpiFilters, kpi_summary
@@ -201,3 +204,27 @@ def test_early_warning_flags_a_rise_well_above_the_units_own_baseline(world: Wor
         (GRID, "环境卫生", 5),
     ]
     assert overview("leader", date(2026, 1, 1), date(2026, 4, 10)).warnings is None  # a longer period has no rule
+
+
+def test_the_early_warning_read_runs_on_a_second_connection_and_fails_loudly(world: World) -> None:
+    with session_scope() as session:
+        mine = session.connection().connection.dbapi_connection
+        seen: dict[str, Any] = {}
+
+        def count(side: Any) -> int:
+            seen["connection"] = side.connection().connection.dbapi_connection
+            return int(side.execute(select(func.count()).select_from(Case)).scalar_one())
+
+        waiting = kpi_rollup.beside(session, count)
+        inline = int(session.execute(select(func.count()).select_from(Case)).scalar_one())
+        assert waiting() == inline
+        assert seen["connection"] is not mine
+
+        failing = kpi_rollup.beside(session, lambda side: side.execute(text("SELECT * FROM no_such_table")).all())
+        with pytest.raises(Exception, match="no_such_table"):
+            failing()
+
+    with get_engine().connect() as connection, Session(bind=connection) as bound:
+        seen.clear()  # bound to one connection: nothing to run beside it on
+        assert kpi_rollup.beside(bound, count)() == inline
+        assert seen["connection"] is connection.connection.dbapi_connection

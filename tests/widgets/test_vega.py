@@ -1,14 +1,16 @@
-"""The pages draw cached, unvalidated Vega-Lite specs: every builder with every option the pages use gives a spec
-the schema accepts, and the unvalidated spec is the validated one (same marks, same selections, same data)."""
+"""The pages draw Vega-Lite specs from per-builder templates: for every builder with every option the pages use,
+the template with a frame's data swapped in is exactly the spec Altair builds from that frame, and the schema
+accepts it (same marks, same selections, same data)."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
 import pytest
-import streamlit as st
 
 from portal.widgets import vega
 
@@ -58,23 +60,57 @@ CASES: list[tuple[str, pd.DataFrame, dict[str, Any]]] = [
 ]
 
 
-@pytest.mark.parametrize(("builder", "data", "options"), CASES)
-def test_each_spec_is_valid_and_the_same_unvalidated(builder: str, data: pd.DataFrame, options: dict[str, Any]) -> None:
-    chart = vega.BUILDERS[builder](data, **options)
-    checked = vega.to_spec(chart, validate=True)  # raises on a spec the Vega-Lite schema refuses
-    assert vega.to_spec(chart) == checked
-    st.cache_data.clear()
-    assert vega.cached_spec(builder, data, **options) == checked
-    (name, payload), *_ = checked["datasets"].items()
+HEAT_OTHER = HEAT.assign(count=[1, 9])  # another largest count: the white-on-dark labels follow the data
+
+
+def _views_renamed(spec: dict[str, Any]) -> str:
+    """The spec as text with Altair's view names (a hash of each layer's data) numbered in order of appearance."""
+    text = json.dumps(spec, ensure_ascii=False, sort_keys=True, default=repr)
+    names: dict[str, str] = {}
+    return re.sub(r"view_[0-9a-f]{16}_\d+", lambda m: names.setdefault(m.group(0), f"view{len(names)}"), text)
+
+
+@pytest.mark.parametrize(("builder", "data", "options"), [*CASES, ("heat_map", HEAT_OTHER, {"title": "热力图"})])
+def test_the_template_spec_is_altairs_spec_of_the_data(
+    builder: str, data: pd.DataFrame, options: dict[str, Any]
+) -> None:
+    checked = vega.to_spec(vega.BUILDERS[builder](data, **options), validate=True)  # raises on an invalid spec
+    drawn = vega.chart_spec(builder, data, **options)
+    assert _views_renamed(drawn) == _views_renamed(checked)
+    (name, payload), *_ = drawn["datasets"].items()
+    assert drawn["data"] == {"name": name}
     assert pa.ipc.open_stream(payload).read_pandas().astype(str).equals(data.astype(str))
     if "selection" in options:
-        assert options["selection"] in {p["name"] for p in checked.get("params", [])}
+        assert options["selection"] in {p["name"] for p in drawn.get("params", [])}
 
 
-def test_the_cache_follows_the_data() -> None:
-    st.cache_data.clear()
-    first = vega.cached_spec("count_bars", UNITS, category="unit", value="count", title="x")
-    changed = UNITS.assign(count=[4, 0])
-    second = vega.cached_spec("count_bars", changed, category="unit", value="count", title="x")
-    assert first["datasets"] != second["datasets"]
-    assert vega.cached_spec("count_bars", UNITS.copy(), category="unit", value="count", title="x") == first
+def test_a_template_is_built_once_and_each_render_brings_its_own_data() -> None:
+    options = {"category": "unit", "value": "count", "title": "x"}
+    vega.chart_spec("count_bars", UNITS, **options)
+    built = vega._template.cache_info().misses
+    first = vega.chart_spec("count_bars", UNITS, **options)
+    second = vega.chart_spec("count_bars", UNITS.assign(count=[4, 0]), **options)
+    assert vega._template.cache_info().misses == built
+    assert first["datasets"].keys() != second["datasets"].keys()
+    assert {k: v for k, v in first.items() if k not in ("data", "datasets")} == {
+        k: v for k, v in second.items() if k not in ("data", "datasets")
+    }
+    assert vega.chart_spec("count_bars", UNITS.copy(), **options) == first
+    retitled = vega.chart_spec("count_bars", UNITS, **(options | {"title": "各单位"}))
+    assert "各单位" in json.dumps(retitled, ensure_ascii=False, default=repr)  # one template per set of options
+
+
+@pytest.mark.parametrize(("builder", "data", "options"), CASES)
+def test_named_columns_draw_the_same_chart_as_their_frame(
+    builder: str, data: pd.DataFrame, options: dict[str, Any]
+) -> None:
+    table = {name: [None if pd.isna(v) else v for v in data[name]] for name in data.columns}
+    from_frame, from_columns = vega.chart_spec(builder, data, **options), vega.chart_spec(builder, table, **options)
+    assert {k: v for k, v in from_columns.items() if k not in ("data", "datasets")} == {
+        k: v for k, v in from_frame.items() if k not in ("data", "datasets")
+    }
+    (name, payload), *_ = from_columns["datasets"].items()
+    assert from_columns["data"] == {"name": name}
+    decoded = pa.ipc.open_stream(payload).read_pandas()
+    assert list(decoded.columns) == list(data.columns)
+    assert decoded.astype(str).equals(data.astype(str))
