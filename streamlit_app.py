@@ -74,7 +74,7 @@ def run() -> None:
         # Every page's address shows the login form (hidden aliases of it), so a bookmark or a reload of
         # /cases asks for a login and then opens /cases: a page is known by its URL path.
         login = [st.Page("pages/login.py", title=t("login.title"), url_path="login", default=True)]
-        aliases = [*PAGES, *REGISTRY]
+        aliases = [*PAGES, *REGISTRY, "home"]
         login += [
             st.Page("pages/login.py", title=t("login.title"), url_path=key, visibility="hidden") for key in aliases
         ]
@@ -82,17 +82,29 @@ def run() -> None:
     else:
         st.session_state[auth.ACTOR_KEY] = actor
         menu: dict[str, list[st.Page]] = {}
-        for index, key in enumerate(pages_for(actor.role)):
+        keys = pages_for(actor.role)
+        for key in keys:
             menu.setdefault(t(SECTIONS.get(key, "nav.section.admin")), []).append(
                 st.Page(
                     PAGES[key][0],
                     title=t(f"page.{key}"),
                     icon=PAGES[key][1],
                     url_path=key,
-                    default=index == 0,
                     visibility="hidden" if key in HIDDEN else "visible",
                 )
             )
+        # The app root opens the role's first page through a hidden alias: Streamlit serves its default page at
+        # the root only, so the first page itself keeps its own address (/kpi) for bookmarks and new tabs.
+        menu[t(SECTIONS.get(keys[0], "nav.section.admin"))].append(
+            st.Page(
+                PAGES[keys[0]][0],
+                title=t(f"page.{keys[0]}"),
+                icon=PAGES[keys[0]][1],
+                url_path="home",
+                default=True,
+                visibility="hidden",
+            )
+        )
         # Record kinds declared on the low-code engine: one generated page each, for the roles that may view it.
         for kind in kinds_for(actor.role):
             menu.setdefault(t(f"nav.section.{kind.section}"), []).append(

@@ -153,7 +153,8 @@ def keep_cookie() -> None:
 
 
 def _resume_from_cookie() -> bool:
-    """The authenticator accepted a cookie; accept it too only if its login session is still live."""
+    """Log this session in from the login cookie the browser sent with its page request, if the cookie is ours
+    (signed with our key) and names a login session that is still live (not logged out, revoked or expired)."""
     settings = get_settings()
     token = st.context.cookies.get(settings.cookie_name)
     if not token:
@@ -175,6 +176,11 @@ def _resume_from_cookie() -> bool:
 def current_user() -> Actor | None:
     """The logged-in user of this browser session, re-checked against the database on every run."""
     login_id = st.session_state.get(LOGIN_KEY)
+    if not login_id and not st.session_state.get(_DELETE_COOKIE_KEY) and _resume_from_cookie():
+        # A new tab, a reload or a bookmark: the browser sent the login cookie with the page request, so the
+        # session resumes on its first run. (Waiting for the authenticator's cookie component to report the
+        # cookie back showed the login form first, and under load it sometimes never reported.)
+        login_id = st.session_state.get(LOGIN_KEY)
     if not login_id:
         return None
     with session_scope() as session:

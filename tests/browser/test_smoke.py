@@ -251,7 +251,8 @@ def test_admin_reaches_user_table(portal: Portal, new_context: NewContext) -> No
 
 
 def test_a_reload_or_bookmark_keeps_the_page(portal: Portal, new_context: NewContext) -> None:
-    """Reloading /admin_users stays there (the cookie logs back in); a bookmark of /cases asks for a login first."""
+    """Reloading /admin_users stays there (the cookie logs back in), so does a new tab on /kpi; a bookmark of
+    /cases asks for a login first."""
     expect = _expect()
     context = new_context()
     page = context.new_page()
@@ -263,6 +264,16 @@ def test_a_reload_or_bookmark_keeps_the_page(portal: Portal, new_context: NewCon
     page.reload()
     expect(page.get_by_role("heading", name=ADMIN_USERS).first).to_be_visible(timeout=LOGIN_TIMEOUT)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
+
+    # A new tab on a bookmark of the landing page itself: logged in from its first run, on that page's own
+    # address (the app root is a separate alias), with no "page not found" in between.
+    tab = context.new_page()
+    tab.goto(portal.url + "/kpi?period=this_year")
+    expect(tab.get_by_role("heading", name=KPI_TITLE).first).to_be_visible(timeout=LOGIN_TIMEOUT)
+    settle(tab)
+    expect(tab.get_by_label(USERNAME, exact=True)).to_have_count(0)
+    expect(tab.get_by_role("dialog")).to_have_count(0)
+    assert "/kpi" in tab.url and "period=this_year" in tab.url
 
     fresh = new_context().new_page()  # logged out
     fresh.goto(portal.url + "/cases")
