@@ -70,7 +70,8 @@ def settle(page: Page) -> None:
 
 
 def log_in(page: Page, portal: Portal, username: str) -> None:
-    """Open the portal, see the login form, log in; returns when the landing page (KPI overview) shows."""
+    """Open the portal, see the login form, log in; returns when the landing page (KPI overview) shows and the
+    login cookie is set."""
     expect = _expect()
     page.goto(portal.url + "/")
     expect(page.get_by_label(USERNAME, exact=True).first).to_be_visible(timeout=LOGIN_TIMEOUT)
@@ -82,6 +83,9 @@ def log_in(page: Page, portal: Portal, username: str) -> None:
     page.get_by_role("button", name=LOG_IN, exact=True).click()
     expect(page.get_by_role("heading", name=KPI_TITLE).first).to_be_visible(timeout=LOGIN_TIMEOUT)
     expect(page.get_by_label(USERNAME, exact=True)).to_have_count(0)
+    # The login cookie is set by a script on the landing page; a test that opens another address straight
+    # away (a new session) must not outrun it, or that session rightly asks for a login (seen under CI load).
+    auth_cookies(page.context)
 
 
 def auth_cookies(context: BrowserContext, timeout: float = 30.0) -> list[Any]:
