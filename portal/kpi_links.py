@@ -15,6 +15,7 @@ from typing import Any
 from db.models import CaseSource, CaseStatus
 from portal import periods
 from portal.services.cases import CaseFilters
+from portal.services.early_warning import Warning
 
 KPI_PERIODS = ("this_month", "this_week", "last_week", "this_year", "last_12_months", "custom")
 SOURCES = tuple(s.value for s in CaseSource)
@@ -132,6 +133,18 @@ def case_filters(params: Mapping[str, str]) -> CaseFilters | None:
         date_from=_date(params.get("from")),
         date_to=_date(params.get("to")),
         statuses=statuses,
+    )
+
+
+def warning_filters(warning: Warning, base: CaseFilters) -> CaseFilters:
+    """The case-list filters of one early-warning row: its unit, category and period, with the page's source."""
+    return CaseFilters(
+        date_from=warning.start,
+        date_to=warning.end,
+        org_id=warning.org_id,
+        org_exact=warning.exact,
+        category_id=warning.category_id,
+        source=base.source,
     )
 
 

@@ -11,7 +11,8 @@ from portal import clock, ui
 from portal.config import get_settings
 from portal.defaults import EARLY_WARNING_BASELINE_PERIODS, EARLY_WARNING_MIN_CASES, EARLY_WARNING_SIGMAS
 from portal.i18n import t
-from portal.kpi_links import KpiView, case_params
+from portal.kpi_frames import unit_name
+from portal.kpi_links import KpiView, case_params, warning_filters
 from portal.services.actor import Actor
 from portal.services.cases import CaseFilters
 from portal.services.kpi import KpiFilters
@@ -126,15 +127,7 @@ def warnings(overview: Overview) -> None:
         return
     base = base_filters(overview)
     for warning in overview.warnings:
-        filters = CaseFilters(
-            date_from=warning.start,
-            date_to=warning.end,
-            org_id=warning.org_id,
-            org_exact=warning.exact,
-            category_id=warning.category_id,
-            source=base.source,
-        )
-        name = t("kpi.unit_itself", name=warning.org_name) if warning.exact else warning.org_name
+        name = unit_name(warning.org_name, warning.exact)
         st.page_link(
             "pages/cases.py",
             label=t(
@@ -146,7 +139,7 @@ def warnings(overview: Overview) -> None:
                 threshold=f"{warning.threshold:.1f}",
             ),
             icon=":material/warning:",
-            query_params=case_params(filters),
+            query_params=case_params(warning_filters(warning, base)),
         )
     table_download.button(
         lambda: kpi_tables.warning_table(overview),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from portal.i18n import t
-from portal.kpi_frames import frames
+from portal.kpi_frames import frames, unit_name
 from portal.services.kpi_overview import Overview
 from portal.widgets import table_download
 
@@ -54,7 +54,7 @@ def warning_table(overview: Overview) -> pd.DataFrame:
     columns = [t("table.unit"), t("table.category"), t("table.cases"), t("table.baseline"), t("table.threshold")]
     rows = [
         [
-            t("kpi.unit_itself", name=w.org_name) if w.exact else w.org_name,
+            unit_name(w.org_name, w.exact),
             w.category_name,
             w.count,
             round(w.mean, 1),

@@ -36,25 +36,6 @@ BUILDERS: dict[str, Callable[..., alt.TopLevelMixin]] = {
 _ALTAIR_GLOBALS = threading.Lock()  # Altair's theme and data transformer are process-wide settings
 
 
-def to_spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict[str, Any]:
-    """The chart's Vega-Lite spec with each data frame as named Arrow bytes, as `st.altair_chart` would send it."""
-    datasets: dict[str, bytes] = {}
-
-    def to_arrow(data: Any) -> dict[str, str]:
-        payload = dataframe_util.convert_anything_to_arrow_bytes(data)
-        name = calc_hash(payload)
-        datasets[name] = payload
-        return {"name": name}
-
-    with _ALTAIR_GLOBALS:
-        alt.data_transformers.register("portal_arrow", to_arrow)  # this call's datasets: under the lock too
-        theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()  # as Streamlit does
-        with theme, alt.data_transformers.enable("portal_arrow"):
-            spec = chart.to_dict(validate=validate)
-    spec["datasets"] = datasets
-    return spec
-
-
 TEMPLATE_DATA = "portal_template_data"  # the dataset name a template holds until a frame's data replaces it
 
 

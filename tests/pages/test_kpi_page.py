@@ -16,7 +16,7 @@ from db.session import session_scope
 from portal import clock, periods
 from portal.config import reset_settings
 from portal.i18n import t
-from portal.kpi_links import case_params, drill_filters
+from portal.kpi_links import case_filters, case_params, drill_filters
 from portal.services.cases import CaseFilters
 from portal.services.demo_data import FIGURES
 from portal.services.kpi import KpiFilters
@@ -210,17 +210,15 @@ def test_the_early_warning_panel_states_its_rule_and_links_each_rise_to_exactly_
     for link, warning in zip(links, shown.warnings, strict=True):
         assert f"{warning.org_name}" in link.label and warning.category_name in link.label
         assert str(warning.count) in link.label
-        filters = CaseFilters(
-            date_from=warning.start,
-            date_to=warning.end,
-            org_id=warning.org_id,
-            org_exact=warning.exact,
-            category_id=warning.category_id,
+        params = dict(item.split("=", 1) for item in link.query_string.split("&"))
+        linked = case_filters(params)
+        assert linked is not None and not (linked.source or linked.statuses)
+        assert (linked.org_id, linked.org_exact, linked.category_id) == (
+            warning.org_id,
+            warning.exact,
+            warning.category_id,
         )
-        params = case_params(filters)
-        assert dict(item.split("=", 1) for item in link.query_string.split("&")) == {
-            k: str(v) for k, v in params.items()
-        }
+        assert (linked.date_from, linked.date_to) == (warning.start, warning.end)
         listed = open_case_list(logged_in("leader"), params)
         counts = [c.value for c in listed.caption if c.value.startswith("共 ")]
         assert counts and counts[0].startswith(f"共 {warning.count} 件"), (warning, counts)
