@@ -88,8 +88,8 @@ class Case(SQLModel, table=True):
         # The list's order (newest first), for the whole sub-district and within a scope.
         Index("ix_case_reported", "reported_at", "id"),
         Index("ix_case_org_reported", "org_id", "reported_at", "id"),
-        # "Overdue now" looks only at open cases by due time.
-        Index("ix_case_status_due", "status", "due_at"),
+        # "Overdue now" looks only at open cases by due time; the KPI filters' columns make its count index-only.
+        Index("ix_case_open_due", "status", "due_at", "org_id", "category_id", "source"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

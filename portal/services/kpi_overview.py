@@ -131,6 +131,7 @@ def kpi_overview(
     *, session: Session, actor: Actor, filters: KpiFilters, period: str = "custom", grain: str | None = None
 ) -> Overview:
     """The KPI page's figures for the actor's scope (or a node inside it) under the filters."""
+    kpi_rollup.serial_reads(session)
     tree = load_tree(session=session)
     scope_node = filters.org_id if filters.org_id is not None else actor.org_id
     visible = visible_nodes(tree, actor, filters.org_id)
