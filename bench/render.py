@@ -195,12 +195,14 @@ def run(backends: list[str], sizes: list[int], admin_url: str | None, repeat: in
             print(f"== {backend}, {size:,} cases")
             for key, username, period in SCENARIOS:
                 figures = scenario(users[username], period, repeat)
+                cold, sql = figures["cold"]["median_ms"], figures["sql"]["median_ms"]
                 blocks.append({"backend": backend, "size": size, "scenario": key} | figures)
                 print(
                     f"  {key:<20} cases {figures['cases']:>9,}  sql {figures['sql']['median_ms']:>7.1f}"
                     f" (executing {figures['executing']['median_ms']:.1f})"
                     f"  service {figures['service']['median_ms']:>7.1f}  cold {figures['cold']['median_ms']:>7.1f}"
-                    f" (p95 {figures['cold']['p95_ms']:.1f})  warm {figures['warm']['median_ms']:>6.1f}"
+                    f" (p95 {figures['cold']['p95_ms']:.1f}; {cold / sql:.2f}x sql, +{cold - sql:.1f})"
+                    f"  warm {figures['warm']['median_ms']:>6.1f}"
                     f" (p95 {figures['warm']['p95_ms']:.1f})  first {figures['first']['median_ms']:>6.1f}"
                     f"  ms; {figures['statements']} statements",
                     flush=True,

@@ -28,7 +28,12 @@ def conditions(*, visible: set[int] | None, source: str | None, category_id: int
     """Scope and filters on the rollup: the org nodes the actor may see, one source (or all), one category."""
     found: list[ColumnElement[bool]] = [TABLE.c.source == (source or ALL_SOURCES)]
     if visible is not None:
-        found.append(TABLE.c.org_id.in_(sorted(visible)))
+        # Several nodes: `org_id + 0`, a filter on the rows of the day range rather than part of the key's range.
+        # PostgreSQL 15 reads an IN list on the key's third column (after the day range) as one pass over the
+        # whole range per value; a community's seven nodes made seven passes (at 1M cases its early-warning read
+        # 17.8 ms, 8.7 ms as a filter). SQLite filters either way (same time).
+        org = TABLE.c.org_id if len(visible) == 1 else TABLE.c.org_id + 0
+        found.append(org.in_(sorted(visible)))
     if category_id is not None:
         found.append(TABLE.c.category_id == category_id)
     return found
