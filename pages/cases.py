@@ -22,7 +22,10 @@ DUE = ("any", "overdue", "1", "3", "7")
 
 with session_scope() as session:
     nodes = [(n.id or 0, n.name) for n in orgs.visible_nodes(session=session, actor=actor)]
-    category_options = [(c.id or 0, c.name) for c in cases.categories(session=session)]
+    # Retired categories too: their cases are still listed, and a KPI chart's bar may drill into them.
+    category_options = [
+        (c.id or 0, ui.category_label(c.name, c.active)) for c in cases.categories(session=session, active_only=False)
+    ]
     handlers = [(u.id or 0, u.display_name) for u in cases.handlers_in_scope(session=session, actor=actor)]
 case_drill.apply(actor, {n for n, _ in nodes}, {c for c, _ in category_options})  # from a KPI chart's click
 

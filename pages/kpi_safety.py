@@ -10,6 +10,6 @@ from portal.widgets import kpi_filters, kpi_safety
 
 actor = ui.require_page("kpi_safety")
 st.title(t("page.kpi_safety"))
-view = kpi_filters.pick(actor, case_filters=False)
+view = kpi_filters.pick(actor, case_filters=False, grain_key=kpi_filters.SAFETY_GRAIN)
 if view is not None:
     kpi_safety.live(actor, view)

@@ -23,9 +23,12 @@ PAGES = ("overview", "safety")
 
 def _day(text: str | None) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError as exc:
         raise ValueError(f"dates must be YYYY-MM-DD: {exc}") from None
+    if not periods.within_reach(day):
+        raise ValueError(f"dates must lie between {periods.FIRST_DAY} and {periods.LAST_DAY}: {text}")
+    return day
 
 
 def kpi_figures(

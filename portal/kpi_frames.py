@@ -58,10 +58,10 @@ def columns(overview: Overview) -> dict[str, Columns]:
             "category": [h.category for h in overview.handling],
             "days": [round(h.days, 1) if h.days is not None else None for h in overview.handling],
         },
-        "activities": {
-            "kind": [t(f"activity.{a.kind}") for a in overview.activities],
-            "done": [a.count for a in overview.activities],
-            "target": [a.target for a in overview.activities],
+        "activities": {  # against the annual target: the year so far
+            "kind": [t(f"activity.{a.kind}") for a in overview.year_to_date],
+            "done": [a.count for a in overview.year_to_date],
+            "target": [a.target for a in overview.year_to_date],
         },
     }
 

@@ -64,7 +64,7 @@ def read_view(
         ignored.append("period")
     if view.period == "custom":
         start, end = _date(params.get("from")), _date(params.get("to"))
-        if start and end:
+        if start and end and periods.within_reach(start, end):
             view = replace(view, custom=(min(start, end), max(start, end)))
         else:
             view = replace(view, period="this_month")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 PERIODS = ("last_12_months", "this_year", "this_month", "this_week", "last_week", "all", "custom")
+# The days a chosen period may span. Beyond them a comparison period or a baseline before the start can fall off
+# the calendar (before year 1), and nothing the office records lies there anyway.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
 
 
 def resolve(code: str, today: date, custom: tuple[date, date] | None = None) -> tuple[date | None, date | None]:
@@ -28,6 +32,11 @@ def resolve(code: str, today: date, custom: tuple[date, date] | None = None) -> 
         start, end = custom
         return (start, end) if start <= end else (end, start)
     raise ValueError(f"unknown period {code!r}; expected one of {', '.join(PERIODS)}")
+
+
+def within_reach(*days: date | None) -> bool:
+    """Whether every given day lies between FIRST_DAY and LAST_DAY (None: unbounded, fine)."""
+    return all(day is None or FIRST_DAY <= day <= LAST_DAY for day in days)
 
 
 def _clamped(year: int, month: int, day: int) -> date:
@@ -56,6 +65,7 @@ def previous(code: str, start: date | None, end: date | None) -> tuple[date, dat
 
 
 GRAINS = ("day", "week", "month")
+MAX_POINTS = 400  # a trend with more points than this is drawn at the next coarser grain
 
 
 def default_grain(start: date, end: date) -> str:
@@ -80,3 +90,13 @@ def buckets(start: date, end: date, grain: str) -> list[tuple[date, date]]:
         found.append((current, min(last, end)))
         current = min(last, end) + timedelta(days=1)
     return found
+
+
+def fitting_grain(start: date, end: date, grain: str) -> str:
+    """`grain`, or the first coarser one that cuts the period into about MAX_POINTS buckets or fewer (months
+    at the coarsest: a century of months is 1,200 points, still drawable)."""
+    days = (end - start).days + 1
+    for candidate, length in (("day", 1), ("week", 7), ("month", 30)):
+        if GRAINS.index(candidate) >= GRAINS.index(grain) and (days // length <= MAX_POINTS or candidate == "month"):
+            return candidate
+    return "month"

@@ -71,3 +71,8 @@ def show_flash() -> None:
     message = st.session_state.pop(_FLASH_KEY, None)
     if message:
         st.success(message)
+
+
+def category_label(name: str, active: bool) -> str:
+    """A category's name in a picker, marked when it is retired (it takes no new cases but keeps its old ones)."""
+    return name if active else name + t("category.retired_mark")

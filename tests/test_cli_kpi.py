@@ -191,3 +191,12 @@ def test_bad_arguments_are_refused_with_a_reason() -> None:
         assert result.exit_code == 2 and reason in result.stderr, (args, result.output)
     unknown = runner.invoke(app, ["kpi", "--page", "cases"])
     assert unknown.exit_code == 2 and "unknown page" in unknown.stderr
+
+
+@pytest.mark.usefixtures("logged")
+@pytest.mark.parametrize("page", ["overview", "safety"])
+def test_dates_off_the_calendar_are_refused_with_the_range_that_is_read(page: str) -> None:
+    for start, end in (("0001-01-01", "0001-01-05"), ("2026-01-01", "9999-12-31")):
+        result = runner.invoke(app, ["kpi", "--json", "--page", page, "--from", start, "--to", end])
+        assert result.exit_code == 2, result.output
+        assert "dates must lie between 2000-01-01 and 2099-12-31" in result.stderr

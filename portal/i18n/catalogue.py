@@ -149,8 +149,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     # KPI page
     "kpi.by_unit": ("各单位事件数", "Cases by unit"),
     "kpi.by_category": ("各类别事件数", "Cases by category"),
-    "kpi.activities": ("安全工作完成情况（红线为年度目标）", "Safety work done (red line: annual target)"),
-    "kpi.target_note": ("年度目标为 {year} 年目标。", "Targets are those set for {year}."),
+    "kpi.activities": ("本年安全工作进度（红线为年度目标）", "Safety work this year (red line: annual target)"),
+    "kpi.target_note": (
+        "计 {year} 年 1 月 1 日至 {end} 开展的次数（不随所选期间变化），年度目标为 {year} 年目标。",
+        "Counted from 1 January {year} to {end} (whatever the period picked); targets are those set for {year}.",
+    ),
     # KPI pages (issue 6): live overview, community page, drill-down, early warning
     "page.kpi_community": ("社区指标", "Community KPIs"),
     "filter.community": ("社区", "Community"),
@@ -209,6 +212,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "kpi.unit_itself": ("{name}（本级）", "{name} (itself)"),
     "kpi.grain": ("趋势粒度", "Trend by"),
+    "kpi.grain_coarsened": (
+        "按{grain}显示：所选粒度在此期间会超过 {points} 个点。",
+        "Shown by {grain}: the chosen grain would give more than {points} points over this period.",
+    ),
     "kpi.grain.day": ("日", "Day"),
     "kpi.grain.week": ("周", "Week"),
     "kpi.grain.month": ("月", "Month"),
@@ -587,6 +594,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "user.deactivated": ("已停用 {username}，其所有登录已失效。", "{username} deactivated; all their logins ended."),
     "user.activated": ("已启用 {username}。", "{username} activated."),
+    "category.retired_mark": ("（已停用）", " (retired)"),
     "user.inactive_mark": ("（已停用）", " (inactive)"),
     "audit.unlock": ("解除锁定", "Unlocked"),
     "audit.reset_password": ("重置密码", "Password reset"),
@@ -675,6 +683,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "user.deactivate": ("停用", "Deactivate"),
     "user.activate": ("启用", "Activate"),
     # Errors
+    "error.period_out_of_reach": (
+        "日期须在 {first} 至 {last} 之间。",
+        "Dates must lie between {first} and {last}.",
+    ),
     "error.invalid_input": (
         "有 {count} 项需要修改，未保存任何内容。",
         "{count} field(s) need fixing; nothing was saved.",

@@ -268,3 +268,11 @@ def activity_progress(
         session.exec(select(Target.kpi, Target.value).where(Target.year == year, Target.org_id == node)).all()
     )
     return [ActivityCount(kind.value, counts.get(kind.value, 0), targets.get(kind.value)) for kind in ACTIVITY_KINDS]
+
+
+def year_to_date(session: Session, *, tree_scope: set[int] | None, end: date, node: int) -> list[ActivityCount]:
+    """Drills, training and publicity from 1 January of `end`'s year to `end`, with the node's annual targets:
+    how far the year's targets are met."""
+    return activity_progress(
+        session, tree_scope=tree_scope, filters=KpiFilters(date_from=date(end.year, 1, 1), date_to=end), node=node
+    )

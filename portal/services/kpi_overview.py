@@ -6,6 +6,7 @@ the present moment. `portal kpi --json` prints this same object, so page and com
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,8 +22,8 @@ from portal.services import early_warning, kpi_rollup
 from portal.services.actor import Actor
 from portal.services.cases import CaseFilters, case_conditions
 from portal.services.early_warning import Warning
-from portal.services.errors import NotFound
-from portal.services.kpi import ActivityCount, KpiFilters, activity_progress
+from portal.services.errors import InvalidInput, NotFound
+from portal.services.kpi import ActivityCount, KpiFilters, activity_progress, year_to_date
 from portal.services.kpi_figures import HEADLINE, Figures, change
 from portal.services.orgs import OrgTree, load_tree, scope_ids
 
@@ -81,7 +82,8 @@ class Overview:
     grain: str
     trend: list[TrendPoint]
     handling: list[Handling]
-    activities: list[ActivityCount]
+    activities: list[ActivityCount]  # held in the period
+    year_to_date: list[ActivityCount]  # held from 1 January of the period's last year to its last day: the target's
     warnings: list[Warning] | None = None  # None: the period is too long (or unbounded) for the rule
 
     def change(self, key: str) -> float | None:
@@ -112,10 +114,18 @@ class Overview:
             "handling_days": {h.category: round(h.days, 2) if h.days is not None else None for h in self.handling},
             "activities": {t(f"activity.{a.kind}", "zh"): a.count for a in self.activities},
             "activity_targets": {t(f"activity.{a.kind}", "zh"): a.target for a in self.activities},
+            "activities_year_to_date": {t(f"activity.{a.kind}", "zh"): a.count for a in self.year_to_date},
             "early_warnings": None
             if self.warnings is None
             else [[w.org_name, w.category_name, w.count, round(w.threshold, 2)] for w in self.warnings],
         }
+
+
+def check_reach(*days: date | None) -> None:
+    """InvalidInput for a period reaching outside the days the pages read (periods.FIRST_DAY to LAST_DAY)."""
+    if not periods.within_reach(*days):
+        reach = {"first": periods.FIRST_DAY, "last": periods.LAST_DAY}
+        raise InvalidInput({"period": ("error.period_out_of_reach", reach)})
 
 
 def visible_nodes(tree: OrgTree, actor: Actor, org_id: int | None) -> set[int] | None:
@@ -131,6 +141,7 @@ def kpi_overview(
     *, session: Session, actor: Actor, filters: KpiFilters, period: str = "custom", grain: str | None = None
 ) -> Overview:
     """The KPI page's figures for the actor's scope (or a node inside it) under the filters."""
+    check_reach(filters.date_from, filters.date_to)
     kpi_rollup.serial_reads(session)
     tree = load_tree(session=session)
     scope_node = filters.org_id if filters.org_id is not None else actor.org_id
@@ -169,7 +180,7 @@ def kpi_overview(
     )
     previous = Figures.of(totals[1], _mediations(session, tree, actor, filters, before)) if before else None
 
-    grain = grain if grain in periods.GRAINS else periods.default_grain(start, end)
+    grain = periods.fitting_grain(start, end, grain if grain in periods.GRAINS else periods.default_grain(start, end))
     daily = kpi_rollup.totals_by_day(session, where, windows)
     warnings = None
     if warning_counts is not None:
@@ -200,6 +211,7 @@ def kpi_overview(
         trend=_trend(daily, (start, end), before, grain),
         handling=[Handling(c.id or 0, c.name, *_days(by_category.get(c.id or 0, {}))) for c in shown],
         activities=activity_progress(session, tree_scope=visible, filters=filters, node=scope_node),
+        year_to_date=year_to_date(session, tree_scope=visible, end=end, node=scope_node),
         warnings=warnings,
     )
 
@@ -224,7 +236,13 @@ def _trend(
     daily: dict[date, int], period: tuple[date, date], before: tuple[date, date] | None, grain: str
 ) -> list[TrendPoint]:
     def series(window: tuple[date, date]) -> list[tuple[date, date, int]]:
-        return [(s, e, sum(n for day, n in daily.items() if s <= day <= e)) for s, e in periods.buckets(*window, grain)]
+        spans = periods.buckets(*window, grain)
+        starts = [s for s, _ in spans]
+        sums = [0] * len(spans)
+        for day, n in daily.items():  # the buckets tile the window: each day falls in the last one starting by it
+            if window[0] <= day <= window[1]:
+                sums[bisect_right(starts, day) - 1] += n
+        return [(s, e, sums[i]) for i, (s, e) in enumerate(spans)]
 
     now = series(period)
     then = series(before) if before else []

@@ -20,8 +20,8 @@ from db.models import ActionStatus, Activity, ActivityKind, CorrectiveAction, Us
 from portal import clock, periods
 from portal.kinds.activities import overdue_actions
 from portal.services.actor import Actor
-from portal.services.kpi import ActivityCount, KpiFilters, activity_progress
-from portal.services.kpi_overview import TrendPoint, _trend, visible_nodes
+from portal.services.kpi import ActivityCount, year_to_date
+from portal.services.kpi_overview import TrendPoint, _trend, check_reach, visible_nodes
 from portal.services.orgs import OrgTree, load_tree
 
 KINDS = tuple(k.value for k in ActivityKind)
@@ -160,12 +160,13 @@ def kpi_safety(
     grain: str | None = None,
 ) -> SafetyOverview:
     """The safety page's figures for the actor's scope, or a unit inside it (NotFound outside it)."""
+    check_reach(date_from, date_to)
     tree = load_tree(session=session)
     scope_node = org_id if org_id is not None else actor.org_id
     visible = visible_nodes(tree, actor, org_id)
     start, end = min(date_from, date_to), max(date_from, date_to)
     before = periods.previous(period, start, end)
-    grain = grain if grain in periods.GRAINS else default_grain(start, end)
+    grain = periods.fitting_grain(start, end, grain if grain in periods.GRAINS else default_grain(start, end))
 
     where = _activity_scope(visible)
     first = min(start, before[0]) if before else start
@@ -195,9 +196,7 @@ def kpi_safety(
         kind: _trend({day: v[0] for (k, day), v in daily.items() if k == kind}, (start, end), before, grain)
         for kind in KINDS
     }
-    year = activity_progress(
-        session, tree_scope=visible, filters=KpiFilters(date_from=date(end.year, 1, 1), date_to=end), node=scope_node
-    )
+    year = year_to_date(session, tree_scope=visible, end=end, node=scope_node)
     is_open, overdue_list, overdue_count = _actions(session, tree, visible)
     return SafetyOverview(
         scope_org_id=scope_node,

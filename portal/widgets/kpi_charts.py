@@ -10,10 +10,9 @@ import streamlit as st
 from portal.i18n import t
 from portal.kpi_frames import Columns, columns
 from portal.kpi_links import case_params, drill_filters
-from portal.periods import GRAINS
 from portal.services.cases import CaseFilters
 from portal.services.kpi_overview import Overview
-from portal.widgets import vega
+from portal.widgets import kpi_filters, vega
 
 Drill = Callable[[dict[str, Any]], CaseFilters]
 
@@ -68,9 +67,7 @@ def draw(overview: Overview, base: CaseFilters) -> None:
         title=t("kpi.by_category"),
         select_field="category_id",
     )
-    if st.session_state.get("kpi_grain") is None:
-        st.session_state["kpi_grain"] = overview.grain  # the period's natural grain until the user picks one
-    st.segmented_control(t("kpi.grain"), GRAINS, format_func=lambda g: t(f"kpi.grain.{g}"), key="kpi_grain")
+    kpi_filters.grain_control(kpi_filters.CASE_GRAIN, overview.grain)
     _show(
         "trend_lines",
         data["trend"],
@@ -115,4 +112,4 @@ def draw(overview: Overview, base: CaseFilters) -> None:
         target="target",
         title=t("kpi.activities"),
     )
-    st.caption(t("kpi.target_note", year=overview.end.year))
+    st.caption(t("kpi.target_note", year=overview.end.year, end=overview.end))

@@ -18,7 +18,7 @@ from portal.services.cases import CaseFilters
 from portal.services.kpi import KpiFilters
 from portal.services.kpi_figures import HEADLINE
 from portal.services.kpi_overview import Overview, kpi_overview
-from portal.widgets import kpi_charts, kpi_tables, table_download
+from portal.widgets import kpi_charts, kpi_filters, kpi_tables, table_download
 
 
 @st.cache_data(ttl=3600, max_entries=500, show_spinner=False, hash_funcs=ui.CACHE_KEYS)
@@ -45,7 +45,7 @@ def live(actor: Actor, view: KpiView) -> None:
 
 
 def _draw(actor: Actor, view: KpiView) -> None:
-    grain = st.session_state.get("kpi_grain")
+    grain = st.session_state.get(kpi_filters.CASE_GRAIN)
     view = KpiView(view.period, view.custom, view.org_id, view.source, view.category_id, grain or view.grain)
     with ui.reported_errors():
         overview = load(actor, view)

@@ -16,6 +16,8 @@ from portal.services.actor import Actor
 from portal.widgets import case_drill
 
 PREFIX = "kpi_"
+# The trend grain, one per kind of page: the safety page's natural grain differs from the case pages'.
+CASE_GRAIN, SAFETY_GRAIN = PREFIX + "grain", PREFIX + "safety_grain"
 
 
 @st.cache_data(ttl=300, show_spinner=False, hash_funcs=ui.CACHE_KEYS)
@@ -26,12 +28,13 @@ def unit_options(actor: Actor, kinds: tuple[str, ...]) -> list[tuple[int, str]]:
 
 
 @st.cache_data(ttl=300, show_spinner=False, hash_funcs=ui.CACHE_KEYS)
-def category_options() -> list[tuple[int, str]]:
+def category_options() -> list[tuple[int, str, bool]]:
+    """(id, name, active) of every category: retired ones still have cases in past periods."""
     with session_scope() as session:
-        return [(c.id or 0, c.name) for c in cases.categories(session=session, active_only=False)]
+        return [(c.id or 0, c.name, c.active) for c in cases.categories(session=session, active_only=False)]
 
 
-def _seed_widgets(view: KpiView, default_org: int) -> None:
+def _seed_widgets(view: KpiView, default_org: int, grain_key: str) -> None:
     """Start each widget at the URL's value, once: afterwards the widgets own the state and write the URL."""
     values = {
         "period": view.period,
@@ -39,17 +42,21 @@ def _seed_widgets(view: KpiView, default_org: int) -> None:
         "org": view.org_id if view.org_id is not None else default_org,
         "source": view.source,
         "category": view.category_id,
-        "grain": view.grain,
     }
     for name, value in values.items():
         if value is not None:  # None is each picker's first option ("all"): left to the widget's default
             st.session_state.setdefault(PREFIX + name, value)
+    if view.grain is not None:
+        st.session_state.setdefault(grain_key, view.grain)
 
 
-def pick(actor: Actor, *, communities_only: bool = False, case_filters: bool = True) -> KpiView | None:
+def pick(
+    actor: Actor, *, communities_only: bool = False, case_filters: bool = True, grain_key: str = CASE_GRAIN
+) -> KpiView | None:
     """Draw the filters; returns the chosen view (None when the page has no unit to show this user).
 
-    `case_filters=False` leaves out source and category (pages that count no cases: the safety page)."""
+    `case_filters=False` leaves out source and category (pages that count no cases: the safety page);
+    `grain_key` is the session key of the page's trend grain (drawn by `grain_control` under the charts)."""
     kinds = (OrgKind.COMMUNITY.value,) if communities_only else tuple(k.value for k in OrgKind)
     units = unit_options(actor, kinds)
     if not units:
@@ -60,13 +67,14 @@ def pick(actor: Actor, *, communities_only: bool = False, case_filters: bool = T
     case_drill.forget()
     if PREFIX + "period" not in st.session_state:  # first run of this page in the session: the URL decides
         view, ignored = read_view(
-            st.query_params.to_dict(), orgs={u for u, _ in units}, categories={c for c, _ in categories}, today=today
+            st.query_params.to_dict(), orgs={u for u, _ in units}, categories={c for c, *_ in categories}, today=today
         )
-        _seed_widgets(view, units[0][0])
+        _seed_widgets(view, units[0][0], grain_key)
         if ignored:
             st.warning(t("kpi.params_ignored", names=", ".join(ignored)))
 
-    unit_names, category_names = dict(units), dict(categories)
+    unit_names = dict(units)
+    category_names = {c: ui.category_label(name, active) for c, name, active in categories}
     columns = st.columns(4 if case_filters else 2)
     first, second = columns[:2]
     period = first.selectbox(
@@ -74,7 +82,9 @@ def pick(actor: Actor, *, communities_only: bool = False, case_filters: bool = T
     )
     custom: tuple[date, date] | None = None
     if period == "custom":
-        picked = first.date_input(t("filter.custom_range"), key=PREFIX + "custom")
+        picked = first.date_input(
+            t("filter.custom_range"), key=PREFIX + "custom", min_value=periods.FIRST_DAY, max_value=periods.LAST_DAY
+        )
         if isinstance(picked, tuple) and len(picked) == 2:
             custom = (picked[0], picked[1])
         else:  # the second day is not picked yet: one day
@@ -100,7 +110,11 @@ def pick(actor: Actor, *, communities_only: bool = False, case_filters: bool = T
             format_func=lambda c: t("filter.all") if c is None else category_names[c],
             key=PREFIX + "category",
         )
-    grain = st.session_state.get(PREFIX + "grain")
+    dates = (period, custom)
+    if st.session_state.get(grain_key + "_for", dates) != dates:
+        st.session_state.pop(grain_key, None)  # another period: back to its natural grain (a year by day is noise)
+    st.session_state[grain_key + "_for"] = dates
+    grain = st.session_state.get(grain_key)
     view = KpiView(
         period=period,
         custom=custom,
@@ -111,3 +125,24 @@ def pick(actor: Actor, *, communities_only: bool = False, case_filters: bool = T
     )
     st.query_params.from_dict(view_params(view))
     return view
+
+
+def grain_control(key: str, drawn: str) -> None:
+    """The trend's grain picker (inside the live fragment), starting at the grain the figures were drawn at (the
+    period's natural one). A pick goes into the page URL at once: picking reruns only the fragment, not `pick`.
+    When the figures had to be drawn coarser than picked (too many points), the page says so."""
+
+    def write_url() -> None:
+        picked = st.session_state.get(key)
+        if picked is None:  # the picked grain clicked off: the period's natural grain
+            st.query_params.pop("grain", None)
+        else:
+            st.query_params["grain"] = picked
+
+    if st.session_state.get(key) is None:
+        st.session_state[key] = drawn
+    st.segmented_control(
+        t("kpi.grain"), periods.GRAINS, format_func=lambda g: t(f"kpi.grain.{g}"), key=key, on_change=write_url
+    )
+    if st.session_state[key] != drawn:
+        st.caption(t("kpi.grain_coarsened", grain=t(f"kpi.grain.{drawn}").lower(), points=periods.MAX_POINTS))

@@ -16,7 +16,7 @@ from portal.i18n import t
 from portal.kpi_links import KpiView
 from portal.services.actor import Actor
 from portal.services.kpi_safety import KINDS, SafetyOverview, kpi_safety
-from portal.widgets import kpi_safety_charts, table_download
+from portal.widgets import kpi_filters, kpi_safety_charts, table_download
 from portal.widgets.kpi_safety_charts import frames, kind_name
 
 
@@ -45,7 +45,8 @@ def live(actor: Actor, view: KpiView) -> None:
 
 
 def _draw(actor: Actor, view: KpiView) -> None:
-    view = KpiView(view.period, view.custom, view.org_id, grain=st.session_state.get("kpi_grain") or view.grain)
+    grain = st.session_state.get(kpi_filters.SAFETY_GRAIN) or view.grain
+    view = KpiView(view.period, view.custom, view.org_id, grain=grain)
     with ui.reported_errors():
         overview = load(actor, view)
         before = overview.previous

@@ -13,9 +13,8 @@ import streamlit as st
 from portal.i18n import t
 from portal.lowcode import links
 from portal.lowcode.ui import page_for
-from portal.periods import GRAINS
 from portal.services.kpi_safety import KINDS, SafetyOverview
-from portal.widgets import vega
+from portal.widgets import kpi_filters, vega
 
 PUBLICITY = "publicity"
 
@@ -108,9 +107,7 @@ def draw(overview: SafetyOverview) -> None:
     """The trends per kind, the year against target, participants and venues; each point and bar opens its list."""
     data = frames(overview)
     links.forget()  # a click opens its list even if the same list was opened from here before
-    if st.session_state.get("kpi_grain") is None:
-        st.session_state["kpi_grain"] = overview.grain  # the period's natural grain until the user picks one
-    st.segmented_control(t("kpi.grain"), GRAINS, format_func=lambda g: t(f"kpi.grain.{g}"), key="kpi_grain")
+    kpi_filters.grain_control(kpi_filters.SAFETY_GRAIN, overview.grain)
     st.caption(t("safety.drill_note"))
     for pair in (KINDS[:2], KINDS[2:]):
         for column, kind in zip(st.columns(2), pair, strict=True):

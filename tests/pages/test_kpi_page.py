@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 import pyarrow as pa
@@ -21,8 +22,8 @@ from portal.services.cases import CaseFilters
 from portal.services.demo_data import FIGURES
 from portal.services.kpi import KpiFilters
 from portal.services.kpi_overview import Overview, kpi_overview
-from tests.helpers import DEMO_PASSWORD, actor_for, create_case, node
-from tests.pages.conftest import new_app, submit_login
+from tests.helpers import DEMO_PASSWORD, actor_for, category, create_case, edit_record, node
+from tests.pages.conftest import new_app, open_url, submit_login
 
 
 def charts(at: AppTest) -> dict[str, pd.DataFrame]:
@@ -44,8 +45,8 @@ def delta(at: AppTest, key: str) -> str:
     return next(m.proto.delta for m in at.metric if m.label == t(f"kpi.card.{key}", "zh"))
 
 
-def expected(username: str, period: str, **filters: object) -> Overview:
-    start, end = periods.resolve(period, clock.today())
+def expected(username: str, period: str, custom: tuple[date, date] | None = None, **filters: object) -> Overview:
+    start, end = periods.resolve(period, clock.today(), custom)
     with session_scope() as session:
         return kpi_overview(
             session=session,
@@ -224,3 +225,69 @@ def test_the_early_warning_panel_states_its_rule_and_links_each_rise_to_exactly_
         assert counts and counts[0].startswith(f"共 {warning.count} 件"), (warning, counts)
     button = next(b for b in at.get("download_button") if b.proto.id.endswith("-xlsx_kpi-warnings"))
     assert button.proto.deferred_file_id and not button.proto.url  # the table is made only when clicked
+
+
+def test_a_bar_of_a_retired_category_opens_exactly_its_cases(logged_in: Callable[[str], AppTest]) -> None:
+    with session_scope(write=True) as session:
+        retired = category(session, "环境卫生")
+        edit_record(session, actor_for(session, "admin"), "category", retired.id or 0, active=False)
+    st.cache_data.clear()
+    shown = expected("leader", "this_year")
+    bar = next(c for c in shown.by_category if c.name == "环境卫生")
+    assert 0 < bar.count < shown.current.received
+    at = open_overview(logged_in, "leader", period="this_year")
+    assert "环境卫生" in list(charts(at)[t("kpi.by_category", "zh")]["category"])  # its past cases still count
+    base = CaseFilters(date_from=shown.start, date_to=shown.end)
+    filters = drill_filters("category", {"category_id": bar.id}, base, {})
+    listed = open_case_list(logged_in("leader"), case_params(filters))
+    assert not listed.warning, [w.value for w in listed.warning]  # the category is not dropped as unknown
+    counts = [c.value for c in listed.caption if c.value.startswith("共 ")]
+    assert counts and counts[0].startswith(f"共 {bar.count} 件"), counts
+    picker = listed.selectbox(key="cases_category")
+    assert picker.value == bar.id and picker.format_func(bar.id) == "环境卫生（已停用）"
+
+
+@pytest.mark.parametrize("page", ["kpi", "kpi_safety"])
+def test_dates_off_the_calendar_in_the_url_are_ignored_with_a_warning(
+    logged_in: Callable[[str], AppTest], page: str
+) -> None:
+    for start, end in (("0001-01-01", "0001-01-05"), ("2026-01-01", "9999-12-31")):
+        at = new_app()
+        at.query_params.update({"period": "custom", "from": start, "to": end})
+        open_url(at, page)
+        submit_login(at, "leader", DEMO_PASSWORD)
+        assert not at.exception, at.exception
+        assert [w.value for w in at.warning] == [t("kpi.params_ignored", "zh", names="from/to")]
+        assert at.selectbox(key="kpi_period").value == "this_month"
+        assert at.metric, "the page shows this month's figures instead"
+
+
+def test_each_kpi_page_keeps_its_own_trend_grain_and_a_new_period_starts_at_its_natural_one(
+    logged_in: Callable[[str], AppTest],
+) -> None:
+    at = open_overview(logged_in, "leader")
+    days = len(expected("leader", "this_month").trend)
+    assert at.session_state["kpi_grain"] == "day"
+    open_url(at, "kpi_safety")
+    assert at.session_state["kpi_safety_grain"] == "week"  # activities are too sparse to read by the day
+    open_url(at, "kpi")
+    assert at.session_state["kpi_grain"] == "day"
+    assert len(charts(at)[t("kpi.trend", "zh")]) == days
+    at.segmented_control(key="kpi_grain").set_value("week").run()
+    assert at.query_params["grain"] == "week"
+    at.selectbox(key="kpi_period").set_value("this_year").run()
+    assert at.session_state["kpi_grain"] == "month"  # not this year by the week picked for the month
+    assert len(charts(at)[t("kpi.trend", "zh")]) == clock.today().month
+
+
+def test_a_grain_too_fine_for_a_long_period_is_drawn_coarser_and_the_page_says_so(
+    logged_in: Callable[[str], AppTest],
+) -> None:
+    at = open_overview(logged_in, "leader", period="custom", **{"from": "2024-01-01", "to": "2026-06-30"}, grain="day")
+    assert at.segmented_control(key="kpi_grain").value == "day"
+    note = t("kpi.grain_coarsened", "zh", grain=t("kpi.grain.week", "zh"), points=periods.MAX_POINTS)
+    assert note in [c.value for c in at.caption]
+    trend = charts(at)[t("kpi.trend", "zh")]
+    assert len(trend) == len(periods.buckets(date(2024, 1, 1), date(2026, 6, 30), "week"))
+    received = expected("leader", "custom", (date(2024, 1, 1), date(2026, 6, 30))).current.received
+    assert trend["count"].sum() == received

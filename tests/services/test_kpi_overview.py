@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from db.models import Case
 from db.session import get_engine, session_scope
+from portal import periods
 from portal.kpi_links import drill_filters
 from portal.services import case_rollup, cases, kpi_rollup, workflow
 from portal.services.cases import CaseFilters
@@ -228,3 +229,19 @@ def test_the_early_warning_read_runs_on_a_second_connection_and_fails_loudly(wor
         seen.clear()  # bound to one connection: nothing to run beside it on
         assert kpi_rollup.beside(bound, count)() == inline
         assert seen["connection"] is connection.connection.dbapi_connection
+
+
+def test_a_long_period_by_the_day_is_drawn_by_the_week_or_the_month_with_every_case_counted(april: World) -> None:
+    # The last bucket: the week of 6-10 April (the case of 10 April), or 1-10 April (its four cases).
+    for start, drawn, last in ((date(2024, 4, 11), "week", 1), (date(2000, 1, 1), "month", 4)):
+        with session_scope() as session:
+            shown = kpi_overview(
+                session=session,
+                actor=actor_for(session, "leader"),
+                filters=KpiFilters(date_from=start, date_to=date(2026, 4, 10)),
+                grain="day",
+            )
+        assert shown.grain == drawn
+        assert len(shown.trend) == len(periods.buckets(start, date(2026, 4, 10), drawn)) <= periods.MAX_POINTS
+        assert sum(p.count for p in shown.trend) == shown.current.received == 9
+        assert shown.trend[-1].count == last

@@ -11,9 +11,12 @@ from typing import Any
 import pytest
 
 from db.session import session_scope
+from portal import kpi_frames
 from portal.lowcode import records
 from portal.services import activities
-from portal.services.errors import NotFound
+from portal.services.errors import InvalidInput, NotFound
+from portal.services.kpi import KpiFilters
+from portal.services.kpi_overview import kpi_overview
 from portal.services.kpi_safety import SafetyOverview, kpi_safety
 from tests.helpers import actor_for
 from tests.services.conftest import FrozenClock, World, local
@@ -151,14 +154,17 @@ def test_each_kind_is_counted_with_its_participants_and_hours_against_the_same_d
     }
 
 
+SUB_DISTRICT_YEAR = {  # (held from 1 January to 10 April 2026, the 2026 target of the sub-district)
+    "emergency_drill": (4, 6),  # 15 Jan, 5 Mar, 2 Apr, 8 Apr; not the planned 20 Apr nor last year's
+    "joint_rescue_drill": (1, 2),
+    "safety_training": (3, 4),
+    "publicity": (3, None),
+}
+
+
 def test_the_year_so_far_is_held_against_the_annual_targets_of_the_scope_node(logged: Logged) -> None:
     sub_district = {a.kind: (a.count, a.target) for a in this_month("leader").year_to_date}
-    assert sub_district == {
-        "emergency_drill": (4, 6),  # 15 Jan, 5 Mar, 2 Apr, 8 Apr; not the planned 20 Apr nor last year's
-        "joint_rescue_drill": (1, 2),
-        "safety_training": (3, 4),
-        "publicity": (3, None),
-    }
+    assert sub_district == SUB_DISTRICT_YEAR
     community = {a.kind: (a.count, a.target) for a in this_month("leader.zjt").year_to_date}
     assert community == {
         "emergency_drill": (3, 3),
@@ -235,3 +241,29 @@ def test_a_community_leader_sees_their_community_only_and_cannot_ask_for_another
         this_month("leader.zjt", org=logged.world.nodes[ROOT])
     narrowed = this_month("leader", org=logged.world.nodes[ZJT])  # the sub-district leader picking the community
     assert narrowed.to_json() == own.to_json()
+
+
+def test_the_kpi_overview_holds_the_year_so_far_against_the_targets_whatever_the_period(logged: Logged) -> None:
+    with session_scope() as session:
+        shown = kpi_overview(
+            session=session,
+            actor=actor_for(session, "leader"),
+            filters=KpiFilters(date_from=date(2026, 4, 1), date_to=date(2026, 4, 10)),
+            period="this_month",
+        )
+    assert {a.kind: (a.count, a.target) for a in shown.year_to_date} == SUB_DISTRICT_YEAR
+    assert {a.kind: a.count for a in shown.activities} == {  # the period itself: 1-10 April
+        "emergency_drill": 2,
+        "joint_rescue_drill": 1,
+        "safety_training": 1,
+        "publicity": 3,
+    }
+    assert kpi_frames.columns(shown)["activities"]["done"] == [4, 1, 3, 3]  # what the overview's chart draws
+
+
+def test_a_period_off_the_calendar_is_refused_not_crashed(logged: Logged) -> None:
+    for start, end in ((date(1, 1, 1), date(1, 1, 5)), (date(2026, 1, 1), date(9999, 12, 31))):
+        with pytest.raises(InvalidInput):
+            safety("leader", start, end)
+        with session_scope() as session, pytest.raises(InvalidInput):
+            kpi_overview(session=session, actor=actor_for(session, "leader"), filters=KpiFilters(start, end))
