@@ -34,6 +34,17 @@ def new_app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=60)
 
 
+def follow_link(username: str, **params: str) -> AppTest:
+    """A fresh browser session opening the app's root (the user's first page) with these query parameters, then
+    logging in (deep links survive it)."""
+    at = new_app()
+    at.query_params.update(params)
+    at.run()
+    submit_login(at, username, DEMO_PASSWORD)
+    assert not at.exception, at.exception
+    return at
+
+
 def submit_login(at: AppTest, username: str, password: str) -> AppTest:
     """Type into the authenticator's login form and press its button."""
     inputs = {ti.label: ti for ti in at.text_input}

@@ -23,7 +23,7 @@ from portal.services.demo_data import FIGURES
 from portal.services.kpi import KpiFilters
 from portal.services.kpi_overview import Overview, kpi_overview
 from tests.helpers import DEMO_PASSWORD, actor_for, category, create_case, edit_record, node
-from tests.pages.conftest import new_app, open_url, submit_login
+from tests.pages.conftest import follow_link, new_app, open_url, submit_login
 
 
 def charts(at: AppTest) -> dict[str, pd.DataFrame]:
@@ -57,14 +57,9 @@ def expected(username: str, period: str, custom: tuple[date, date] | None = None
 
 
 def open_overview(logged_in: Callable[[str], AppTest], username: str, **params: str) -> AppTest:
-    """A fresh browser session opening the overview's URL with `params`, then logging in (deep links survive it)."""
-    at = new_app()
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    submit_login(at, username, DEMO_PASSWORD)
-    assert not at.exception, at.exception
-    return at
+    """A fresh browser session opening the overview's URL with `params`, then logging in (`logged_in`: the demo
+    sub-district)."""
+    return follow_link(username, **params)
 
 
 def test_leader_lands_on_this_month_with_every_headline_figure_and_its_change(
