@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import portal.kinds  # noqa: F401  (registers the record kinds the engine draws pages for)
-from portal import auth
+from portal import auth, ui
 from portal.config import ConfigError, get_settings
 from portal.i18n import LANGUAGES, SESSION_KEY, t
 from portal.lowcode.declare import REGISTRY, kinds_for
@@ -112,7 +112,7 @@ def run() -> None:
             )
         page = st.navigation(menu, expanded=True)
         with st.sidebar:
-            st.caption(t("nav.signed_in_as", name=actor.display_name, role=t(f"role.{actor.role}")))
+            st.caption(t("nav.signed_in_as", name=ui.inert(actor.display_name), role=t(f"role.{actor.role}")))
             st.button(t("nav.logout"), on_click=auth.logout, key="logout_button", width="stretch")
             auth.keep_cookie()
     page.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -76,3 +77,9 @@ def show_flash() -> None:
 def category_label(name: str, active: bool) -> str:
     """A category's name in a picker, marked when it is retired (it takes no new cases but keeps its old ones)."""
     return name if active else name + t("category.retired_mark")
+
+
+def inert(text: str) -> str:
+    """Text that Markdown shows as typed: names people enter (units, categories, users) go into captions, link
+    labels and headings, which Streamlit renders as Markdown; `**x**` or `[x](url)` must not become bold or a link."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~:$])", r"\\\1", text)

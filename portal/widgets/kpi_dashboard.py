@@ -69,7 +69,7 @@ def _caption(overview: Overview) -> None:
     st.caption(
         t(
             "kpi.view_line",
-            scope=overview.scope_name,
+            scope=ui.inert(overview.scope_name),
             start=overview.start,
             end=overview.end,
             previous=f"{before[0]} – {before[1]}" if before else "—",
@@ -132,8 +132,8 @@ def warnings(overview: Overview) -> None:
             "pages/cases.py",
             label=t(
                 "kpi.warning_row",
-                unit=name,
-                category=warning.category_name,
+                unit=ui.inert(name),
+                category=ui.inert(warning.category_name),
                 count=warning.count,
                 mean=f"{warning.mean:.1f}",
                 threshold=f"{warning.threshold:.1f}",

@@ -53,7 +53,7 @@ def _draw(actor: Actor, view: KpiView) -> None:
         st.caption(
             t(
                 "safety.view_line",
-                scope=overview.scope_name,
+                scope=ui.inert(overview.scope_name),
                 start=overview.start,
                 end=overview.end,
                 previous=f"{before[0]} – {before[1]}" if before else "—",

@@ -6,7 +6,6 @@ Text cells are spreadsheet-safe as in every workbook the portal writes (portal/s
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from portal import clock
+from portal import clock, ui
 from portal.i18n import t
 from portal.spreadsheet import MEDIA_TYPE, sheet_name, text_cell
 
@@ -75,7 +74,7 @@ def button(
 
 def table(frame: pd.DataFrame, *, title: str, name: str, key: str, where: Any = st) -> None:
     """A table with its title and its XLSX download button."""
-    where.markdown(f"**{_escaped(title)}**")
+    where.markdown(f"**{ui.inert(title)}**")  # titles come from the catalogue, names inside them do not
     where.dataframe(frame, hide_index=True, width="stretch")
     button(frame, title=title, name=name, key=key, where=where)
 
@@ -96,8 +95,3 @@ def folded(label: str, *, key: str, found: Callable[[], list[Titled]]) -> None:
     with st.expander(label, key=key, on_change="rerun") as box:
         if box.open:
             tables(found())
-
-
-def _escaped(text: str) -> str:
-    """Markdown-inert text (titles come from the catalogue, but names inside them do not)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", text)

@@ -14,7 +14,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db.session import session_scope
-from portal import clock, periods
+from portal import clock, periods, ui
 from portal.config import reset_settings
 from portal.i18n import t
 from portal.kpi_links import case_filters, case_params, drill_filters
@@ -286,3 +286,15 @@ def test_a_grain_too_fine_for_a_long_period_is_drawn_coarser_and_the_page_says_s
     assert len(trend) == len(periods.buckets(date(2024, 1, 1), date(2026, 6, 30), "week"))
     received = expected("leader", "custom", (date(2024, 1, 1), date(2026, 6, 30))).current.received
     assert trend["count"].sum() == received
+
+
+def test_names_people_typed_are_shown_as_typed_not_as_markdown(logged_in: Callable[[str], AppTest]) -> None:
+    typed = "**郑家台**[社区](https://example.com)_1_"
+    with session_scope(write=True) as session:
+        community = node(session, "郑家台社区")
+        edit_record(session, actor_for(session, "admin"), "org_node", community.id or 0, name=typed)
+    st.cache_data.clear()
+    at = open_overview(logged_in, "leader.zjt")
+    line = next(c.value for c in at.caption if "统计期内上报的事件" in c.value)  # the view line under the filters
+    assert ui.inert(typed) in line and typed not in line  # Markdown shows the escaped form as the typed text
+    assert ui.inert(typed) == r"\*\*郑家台\*\*\[社区\]\(https\://example\.com\)\_1\_"
