@@ -137,14 +137,15 @@ def case_filters(params: Mapping[str, str]) -> CaseFilters | None:
 
 
 def warning_filters(warning: Warning, base: CaseFilters) -> CaseFilters:
-    """The case-list filters of one early-warning row: its unit, category and period, with the page's source."""
-    return CaseFilters(
+    """The case-list filters of one early-warning row: `base` (the page's filters) narrowed to its unit, category
+    and period."""
+    return replace(
+        base,
         date_from=warning.start,
         date_to=warning.end,
         org_id=warning.org_id,
         org_exact=warning.exact,
         category_id=warning.category_id,
-        source=base.source,
     )
 
 

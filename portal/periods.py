@@ -96,7 +96,7 @@ def fitting_grain(start: date, end: date, grain: str) -> str:
     """`grain`, or the first coarser one that cuts the period into about MAX_POINTS buckets or fewer (months
     at the coarsest: a century of months is 1,200 points, still drawable)."""
     days = (end - start).days + 1
-    for candidate, length in (("day", 1), ("week", 7), ("month", 30)):
-        if GRAINS.index(candidate) >= GRAINS.index(grain) and (days // length <= MAX_POINTS or candidate == "month"):
+    for candidate, length in (("day", 1), ("week", 7)):
+        if GRAINS.index(candidate) >= GRAINS.index(grain) and days // length <= MAX_POINTS:
             return candidate
     return "month"
